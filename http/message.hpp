@@ -1,0 +1,40 @@
+// Plain request/response values: handlers see these, never Poco types, so they stay thin
+// and can be tested without a socket.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tandem::http {
+
+struct Request {
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // "/api/sync/backup-progress" (no query)
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> params;   // from the route pattern: {id}
+  std::string body;
+  std::string remote;                          // "127.0.0.1:53412", for logs
+
+  std::string header(const std::string& lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(int status, const nlohmann::json& body);
+  // Every error body is {error: "<what is wrong>", field?: "<the field>"} (SPEC.md).
+  static Response error(int status, const std::string& message, const std::string& field = {});
+  static Response text(int status, std::string body, std::string content_type = "text/plain");
+};
+
+const char* reason_phrase(int status);
+
+}  // namespace tandem::http

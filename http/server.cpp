@@ -1,0 +1,152 @@
+#include "http/server.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+#include <istream>
+
+#include "base/log.hpp"
+
+namespace tandem::http {
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+void send(HTTPServerResponse& out, const Response& r) {
+  out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status),
+                         reason_phrase(r.status));
+  out.setContentType(r.content_type);
+  out.set("Cache-Control", "no-store");
+  for (const auto& [k, v] : r.headers) out.set(k, v);
+  out.setContentLength(static_cast<std::streamsize>(r.body.size()));
+  out.send().write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+}
+
+// Reads at most `limit` bytes; returns false when the body is larger.
+bool read_body(HTTPServerRequest& in, std::size_t limit, std::string& body) {
+  if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit))
+    return false;
+  std::istream& s = in.stream();
+  char buf[16384];
+  while (s) {
+    s.read(buf, sizeof buf);
+    body.append(buf, static_cast<std::size_t>(s.gcount()));
+    if (body.size() > limit) return false;
+  }
+  return true;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  Handler(const Router& router, const ServerOptions& opts) : router_(router), opts_(opts) {}
+
+  void handleRequest(HTTPServerRequest& in, HTTPServerResponse& out) override {
+    Request req;
+    req.method = in.getMethod();
+    req.remote = in.clientAddress().toString();
+    try {
+      Poco::URI uri(in.getURI());
+      req.path = uri.getPath();
+      for (const auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
+    } catch (const Poco::Exception& e) {
+      return send(out, Response::error(400, "malformed URL: " + e.message()));
+    }
+    for (const auto& [k, v] : in) req.headers[lower(k)] = v;
+    if (!read_body(in, opts_.max_body_bytes, req.body))
+      return send(out, Response::error(413, "request body is larger than " +
+                                                std::to_string(opts_.max_body_bytes) + " bytes"));
+    send(out, router_.dispatch(std::move(req)));
+  }
+
+ private:
+  const Router& router_;
+  const ServerOptions& opts_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(std::shared_ptr<const Router> router, const ServerOptions& opts)
+      : router_(std::move(router)), opts_(opts) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+    return new Handler(*router_, opts_);
+  }
+
+ private:
+  std::shared_ptr<const Router> router_;
+  const ServerOptions& opts_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  HostPort listen;
+  std::shared_ptr<const Router> router;
+  ServerOptions opts;
+  std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::uint16_t bound_port = 0;
+};
+
+Server::Server(HostPort listen, std::shared_ptr<const Router> router, ServerOptions opts)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->listen = std::move(listen);
+  impl_->router = std::move(router);
+  impl_->opts = opts;
+}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  try {
+    Poco::Net::SocketAddress addr(impl_->listen.host, impl_->listen.port);
+    // SO_REUSEADDR (quick restarts) but never SO_REUSEPORT, which Poco's convenience
+    // constructor sets: with it a second daemon would silently share the port.
+    Poco::Net::ServerSocket socket;
+    socket.bind(addr, /*reuseAddress=*/true, /*reusePort=*/false);
+    socket.listen(/*backlog=*/128);
+    impl_->bound_port = socket.address().port();
+    auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
+    params->setMaxThreads(impl_->opts.max_threads);
+    params->setTimeout(Poco::Timespan(impl_->opts.timeout_s, 0));
+    params->setKeepAlive(true);
+    impl_->pool = std::make_unique<Poco::ThreadPool>(2, impl_->opts.max_threads);
+    impl_->server = std::make_unique<Poco::Net::HTTPServer>(
+        Poco::makeShared<Factory>(impl_->router, impl_->opts), *impl_->pool, socket, params);
+    impl_->server->start();
+  } catch (const Poco::Exception& e) {
+    return make_error("http_listen", "cannot listen on " + impl_->listen.text() + ": " +
+                                         e.displayText(),
+                      "http.listen");
+  }
+  log::info("http") << "listening on " << impl_->listen.host << ":" << impl_->bound_port;
+  return ok_status();
+}
+
+void Server::stop() {
+  if (!impl_->server) return;
+  impl_->server->stopAll(true);
+  impl_->server.reset();
+  impl_->pool->joinAll();
+  impl_->pool.reset();
+}
+
+std::uint16_t Server::port() const { return impl_->bound_port; }
+
+}  // namespace tandem::http
