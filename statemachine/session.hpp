@@ -69,14 +69,43 @@ struct Session {
   TimeMs last_progress_at = 0;  // for stall detection
 
   std::uint32_t attempt = 1;     // bumped on every resume after restart or retry
-  std::uint32_t peer_retries = 0;  // consecutive failed reconnects while waiting_peer
+  // Retries scheduled since the last real progress (a progress advance, a checkpoint
+  // advance or a finished phase resets it; reconnecting alone does not, so a peer that
+  // flaps without letting the job advance still runs out of retries).
+  std::uint32_t peer_retries = 0;
   std::string last_error;        // empty unless something went wrong
+  std::string cancel_reason;     // who/why cancel was requested; empty if never cancelled
 
   PhaseProgress& progress(Phase p) { return phases[static_cast<int>(p)]; }
   const PhaseProgress& progress(Phase p) const { return phases[static_cast<int>(p)]; }
 };
 
 bool is_terminal(State s);
+
+// Whether a phase runs in a session with these options (verify can be switched off).
+bool phase_enabled(Phase p, const SessionOptions& options);
+// The phase that follows `p`, or nullopt when `p` is the last enabled one.
+std::optional<Phase> next_phase(Phase p, const SessionOptions& options);
+
+// A new session in state `queued`, phase backup, attempt 1, created/updated at `now`.
+Session make_session(std::string id, Direction direction, std::string source,
+                     std::string target, std::string initiator, SessionOptions options,
+                     TimeMs now);
+
+// "fs-" followed by 16 lowercase hex digits of `random_bits`. The caller supplies the
+// randomness (statemachine/ has no random source), e.g. from std::random_device.
+std::string new_session_id(std::uint64_t random_bits);
+// True for "fs-" followed by 1..64 characters from [A-Za-z0-9_-]: what an API or CLI
+// should accept as a session id before looking it up.
+bool is_valid_session_id(const std::string& id);
+
+// Field-by-field equality (used by tests and by the journal's round-trip checks).
+bool operator==(const PhaseProgress& a, const PhaseProgress& b);
+bool operator!=(const PhaseProgress& a, const PhaseProgress& b);
+bool operator==(const SessionOptions& a, const SessionOptions& b);
+bool operator!=(const SessionOptions& a, const SessionOptions& b);
+bool operator==(const Session& a, const Session& b);
+bool operator!=(const Session& a, const Session& b);
 
 // Spellings used in the journal, the API and the UI.
 const char* to_string(Direction d);
