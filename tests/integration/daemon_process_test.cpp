@@ -1,0 +1,177 @@
+// tandemd as a process: starts from a config, answers /healthz, refuses bad configs with
+// exit code 2 naming the key, refuses a state dir in use, stops cleanly on SIGTERM.
+#include <gtest/gtest.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/free_port.hpp"
+#include "tests/support/process.hpp"
+
+namespace tandem::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+HttpAnswer http_get(int port, const std::string& path, const std::string& token = {}) {
+  try {
+    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+    s.setTimeout(Poco::Timespan(2, 0));
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path,
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) req.set("Authorization", "Bearer " + token);
+    s.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = s.receiveResponse(resp);
+    HttpAnswer a;
+    a.status = resp.getStatus();
+    Poco::StreamCopier::copyToString(in, a.body);
+    return a;
+  } catch (const std::exception&) {
+    return {};  // not up (yet)
+  }
+}
+
+class DaemonProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tandemd-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    http_port_ = free_tcp_port();
+    config_ = {
+        {"node", {{"id", "a"}, {"name", "Server A"}}},
+        {"database", {{"conninfo", "host=127.0.0.1 port=1 dbname=app"}}},
+        {"state_dir", dir_ + "/state"},
+        {"http", {{"listen", "127.0.0.1:" + std::to_string(http_port_)},
+                  {"admin_token", "test-token-0123456789"}}},
+        {"actor", {{"listen", "127.0.0.1:" + std::to_string(free_tcp_port())},
+                   {"secret", "test-secret-0123456789"}}},
+        {"peers", json::array({{{"id", "b"}, {"name", "Server B"},
+                                {"actor", "127.0.0.1:1"}, {"http", "127.0.0.1:2"}}})}};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write_config(const json& j, const std::string& name = "tandem.json") {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << j.dump(2);
+    return path;
+  }
+  // Runs tandemd with its stderr into `log`, via sh so the redirection is the child's.
+  std::unique_ptr<ChildProcess> start(const std::string& config, const std::string& log) {
+    return std::make_unique<ChildProcess>(std::vector<std::string>{
+        "/bin/sh", "-c", std::string("exec '") + TANDEMD_PATH + "' --config '" + config +
+                             "' 2>'" + log + "'"});
+  }
+  static std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  bool healthy() { return http_get(http_port_, "/healthz").status == 200; }
+
+  std::string dir_;
+  int http_port_ = 0;
+  json config_;
+};
+
+TEST_F(DaemonProcess, ServesHealthzAndStopsCleanlyOnSigterm) {
+  auto daemon = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)))
+      << read(dir_ + "/a.log");
+  auto h = http_get(http_port_, "/healthz");
+  EXPECT_EQ(json::parse(h.body).at("node"), "a");
+  EXPECT_EQ(http_get(http_port_, "/no/such/route").status, 404);
+
+  daemon->signal(SIGTERM);
+  auto status = daemon->wait_for(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value()) << "tandemd did not stop on SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  std::string log = read(dir_ + "/a.log");
+  EXPECT_NE(log.find("INFO "), std::string::npos) << "log lines carry a level";
+  EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+  EXPECT_FALSE(healthy());
+}
+
+TEST_F(DaemonProcess, StopsOnSigintToo) {
+  auto daemon = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  daemon->signal(SIGINT);
+  auto status = daemon->wait_for(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(DaemonProcess, BadConfigExitsTwoNamingTheKey) {
+  config_["peers"][0].erase("actor");
+  config_["http"]["listen"] = "127.0.0.1:99999";
+  auto r = run_process({TANDEMD_PATH, "--config", write_config(config_)});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("peers[0].actor"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("http.listen"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/state")) << "nothing is created for a refused config";
+}
+
+TEST_F(DaemonProcess, NotJsonAndMissingFileExitTwo) {
+  std::ofstream(dir_ + "/broken.json") << "{ \"node\": ";
+  auto r = run_process({TANDEMD_PATH, "--config", dir_ + "/broken.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
+  r = run_process({TANDEMD_PATH, "--config", dir_ + "/absent.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("absent.json"), std::string::npos) << r.err;
+  r = run_process({TANDEMD_PATH, "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(DaemonProcess, CheckConfigValidatesWithoutStarting) {
+  auto r = run_process({TANDEMD_PATH, "--check-config", write_config(config_)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(healthy());
+}
+
+TEST_F(DaemonProcess, SecondDaemonOnSameStateDirIsRefused) {
+  auto first = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  json other = config_;
+  other["http"]["listen"] = "127.0.0.1:" + std::to_string(free_tcp_port());
+  auto r = run_process({TANDEMD_PATH, "--config", write_config(other, "b.json")},
+                       {}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("in use by another tandemd"), std::string::npos) << r.err;
+  EXPECT_TRUE(healthy()) << "the first daemon keeps running";
+}
+
+TEST_F(DaemonProcess, PortInUseIsAClearError) {
+  auto first = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  json other = config_;
+  other["state_dir"] = dir_ + "/state2";
+  auto r = run_process({TANDEMD_PATH, "--config", write_config(other, "b.json")},
+                       {}, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(http_port_)),
+            std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace tandem::test
