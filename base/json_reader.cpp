@@ -104,6 +104,14 @@ std::optional<std::int64_t> ObjectReader::integer(const std::string& key, Need n
   return n;
 }
 
+std::optional<std::uint64_t> ObjectReader::unsigned_integer(const std::string& key, Need need) {
+  const json* v = find(key, need);
+  if (!v) return std::nullopt;
+  if (!v->is_number_unsigned() && !(v->is_number_integer() && v->get<std::int64_t>() >= 0))
+    return wrong_type(key, "a whole number of at least 0"), std::nullopt;
+  return v->get<std::uint64_t>();
+}
+
 std::optional<double> ObjectReader::number(const std::string& key, Need need, double min,
                                            double max) {
   const json* v = find(key, need);

@@ -54,6 +54,8 @@ class ObjectReader {
   // Integers only (1.5 and "3" are refused), within [min, max].
   std::optional<std::int64_t> integer(const std::string& key, Need need, std::int64_t min,
                                       std::int64_t max);
+  // Non-negative integers up to 2^64-1 (counters, byte totals).
+  std::optional<std::uint64_t> unsigned_integer(const std::string& key, Need need);
   std::optional<double> number(const std::string& key, Need need, double min, double max);
   std::optional<std::vector<std::string>> string_array(const std::string& key, Need need,
                                                        std::size_t max_items = 1024);

@@ -2,18 +2,10 @@
 
 #include <exception>
 
+#include "base/constant_time.hpp"
 #include "base/log.hpp"
 
 namespace tandem::http {
-
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  // Length is not secret (tokens have a known minimum); contents are.
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const std::string& ref = a.size() == b.size() ? b : a;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ ref[i]);
-  return diff == 0;
-}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;

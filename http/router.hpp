@@ -44,9 +44,6 @@ class Router {
   std::vector<Route> routes_;
 };
 
-// Compares in time independent of where the strings differ (no early exit).
-bool constant_time_equal(const std::string& a, const std::string& b);
-
 std::vector<std::string> split_path(const std::string& path);
 
 }  // namespace tandem::http

@@ -6,4 +6,5 @@ tandem_add_test(statemachine_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/statemachine_session_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/statemachine_progress_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/statemachine_random_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/statemachine_json_test.cpp
   LIBS tandem_statemachine)
