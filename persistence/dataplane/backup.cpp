@@ -1,0 +1,268 @@
+#include "persistence/dataplane/backup.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "persistence/dataplane/copy_binary.hpp"
+#include "persistence/dataplane/session_settings.hpp"
+#include "persistence/dataplane/table_checksum.hpp"
+
+namespace tandem {
+namespace {
+
+Error in_table(const pg::TableInfo& t, const Error& e) {
+  return make_error(e.code, "backup of " + t.qualified() + ": " + e.message, e.field);
+}
+
+std::vector<std::string> copied_names(const pg::TableInfo& t) {
+  std::vector<std::string> out;
+  for (const auto* c : t.copied_columns()) out.push_back(c->name);
+  return out;
+}
+
+// FROM clause reading the table's own rows: ONLY for plain tables (inheritance children
+// are synced as tables of their own), the whole tree for a partitioned root.
+std::string from_clause(const pg::Connection& conn, const pg::TableInfo& t) {
+  return std::string(t.partitioned ? "" : "ONLY ") + pg::qualified_name(conn, t.schema, t.name) +
+         " t";
+}
+
+std::string select_sql(const pg::Connection& conn, const pg::TableInfo& t) {
+  std::string cols;
+  for (const auto& c : copied_names(t)) cols += (cols.empty() ? "t." : ", t.") + conn.quote_ident(c);
+  std::string sql = "SELECT " + cols + " FROM " + from_clause(conn, t);
+  auto kept = kept_rows_condition(t.exclude_predicate);
+  if (!kept.empty()) sql += " WHERE " + kept;
+  return sql;
+}
+
+// Size and row estimates for the progress bar (the real figures replace them).
+Result<DataProgress> estimate(pg::Connection& conn, const pg::Catalog& catalog) {
+  DataProgress p;
+  for (const auto& t : catalog.tables) {
+    auto rows = conn.query(
+        "SELECT coalesce(sum(pg_table_size(p.relid)), 0)::text, "
+        "coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint::text "
+        "FROM pg_partition_tree($1::regclass) p JOIN pg_class c ON c.oid = p.relid",
+        {pg::qualified_name(conn, t.schema, t.name)});
+    if (!rows.ok()) return in_table(t, rows.error());
+    p.bytes_total += std::stoull(rows->at(0)[0].value_or("0"));
+    p.rows_total += std::stoull(rows->at(0)[1].value_or("0"));
+  }
+  return p;
+}
+
+Result<std::int64_t> change_log_position(pg::Connection& conn) {
+  auto exists = conn.scalar("SELECT to_regclass('tandem.change_log') IS NOT NULL");
+  if (!exists.ok()) return exists.error();
+  if (exists->value_or("f") != "t") return std::int64_t{0};
+  auto pos = conn.scalar("SELECT coalesce(max(id), 0)::text FROM tandem.change_log");
+  if (!pos.ok()) return pos.error();
+  return std::stoll(pos->value_or("0"));
+}
+
+Result<std::vector<ManifestSequence>> read_sequences(pg::Connection& conn,
+                                                     const pg::TableInfo& t) {
+  std::vector<ManifestSequence> out;
+  for (const auto& s : t.sequences) {
+    auto rows = conn.query("SELECT last_value::text, is_called FROM " +
+                           pg::qualified_name(conn, s.schema, s.name));
+    if (!rows.ok()) return in_table(t, rows.error());
+    out.push_back(ManifestSequence{s.schema, s.name, s.column,
+                                   std::stoll(rows->at(0)[0].value_or("0")),
+                                   rows->at(0)[1].value_or("f") == "t"});
+  }
+  return out;
+}
+
+// Checksums of every table, on a second connection inside the exported snapshot, run
+// on its own thread while the main connection streams COPY.
+class ChecksumWorker {
+ public:
+  ChecksumWorker(pg::Connection& conn, const pg::Catalog& catalog, const std::string& snapshot,
+                 const CancelToken& cancel)
+      : conn_(conn), catalog_(catalog), snapshot_(snapshot), cancel_(cancel) {
+    thread_ = std::thread([this] { result_ = run(); });
+  }
+  // Leaving early (the COPY side failed): stop at the next table and interrupt the
+  // statement running now, rather than finishing every checksum for nothing.
+  ~ChecksumWorker() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    conn_.cancel();
+    thread_.join();
+  }
+  Result<std::vector<TableChecksum>> take() {
+    thread_.join();
+    return std::move(result_);
+  }
+
+ private:
+  Result<std::vector<TableChecksum>> run() {
+    auto s = conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+                        conn_.quote_literal(snapshot_));
+    if (!s.ok()) return s.error();
+    std::vector<TableChecksum> sums;
+    for (const auto& t : catalog_.tables) {
+      if (cancel_.cancelled() || stop_) return cancelled_error("backup");
+      auto sum = run_checksum(conn_, checksum_sql(conn_, from_clause(conn_, t), "t", copied_names(t),
+                                                  kept_rows_condition(t.exclude_predicate)));
+      if (!sum.ok()) return in_table(t, sum.error());
+      sums.push_back(*sum);
+    }
+    if (auto c = conn_.exec("COMMIT"); !c.ok()) return c.error();
+    return sums;
+  }
+
+  pg::Connection& conn_;
+  const pg::Catalog& catalog_;
+  std::string snapshot_;
+  const CancelToken& cancel_;
+  std::atomic<bool> stop_{false};
+  Result<std::vector<TableChecksum>> result_{std::vector<TableChecksum>{}};
+  std::thread thread_;
+};
+
+// Cuts one table's COPY stream into chunks at row boundaries and writes them.
+class ChunkCutter {
+ public:
+  ChunkCutter(const BackupRequest& req, Spool& spool, Manifest& m, DataProgress& progress,
+              const ProgressFn& report, const CancelToken& cancel)
+      : req_(req), spool_(spool), m_(m), progress_(progress), report_(report), cancel_(cancel) {
+    buffer_.reserve(req.chunk_bytes + (64 << 10));
+  }
+
+  Status copy_table(pg::Connection& conn, std::uint32_t table_index, const pg::TableInfo& t) {
+    table_ = table_index;
+    CopyBinaryReader reader;
+    auto copied = conn.copy_out(
+        "COPY (" + select_sql(conn, t) + ") TO STDOUT (FORMAT binary)",
+        [&](const char* data, std::size_t len) -> Status {
+          auto tuple = reader.feed(data, len, buffer_);
+          if (!tuple.ok()) return tuple.error();
+          if (*tuple) ++rows_in_chunk_;
+          return buffer_.size() >= req_.chunk_bytes ? flush() : ok_status();
+        });
+    if (!copied.ok()) return copied.error();
+    if (!reader.saw_trailer())
+      return make_error("copy_format", "COPY stream of " + t.qualified() + " ended early");
+    return buffer_.empty() ? ok_status() : flush();
+  }
+
+ private:
+  Status flush() {
+    if (cancel_.cancelled()) return cancelled_error("backup");
+    auto info = spool_.write_chunk(m_.chunks.size(), table_, rows_in_chunk_, buffer_,
+                                   req_.compress, req_.zstd_level);
+    if (!info.ok()) return info.error();
+    m_.chunks.push_back(*info);
+    auto& mt = m_.tables[table_];
+    if (mt.chunk_count == 0) mt.first_chunk = info->index;
+    ++mt.chunk_count;
+    mt.rows += info->rows;
+    mt.raw_bytes += info->raw_bytes;
+    progress_.bytes_done += info->raw_bytes;
+    progress_.rows_done += info->rows;
+    progress_.bytes_total = std::max(progress_.bytes_total, progress_.bytes_done);
+    progress_.rows_total = std::max(progress_.rows_total, progress_.rows_done);
+    progress_.table = mt.schema + "." + mt.name;
+    if (report_) report_(progress_);
+    buffer_.clear();
+    rows_in_chunk_ = 0;
+    return ok_status();
+  }
+
+  const BackupRequest& req_;
+  Spool& spool_;
+  Manifest& m_;
+  DataProgress& progress_;
+  const ProgressFn& report_;
+  const CancelToken& cancel_;
+  std::string buffer_;
+  std::uint64_t rows_in_chunk_ = 0;
+  std::uint32_t table_ = 0;
+};
+
+ManifestTable describe_table(const pg::TableInfo& t) {
+  ManifestTable mt;
+  mt.schema = t.schema;
+  mt.name = t.name;
+  mt.partitioned = t.partitioned;
+  for (const auto* c : t.copied_columns()) mt.columns.push_back(ManifestColumn{c->name, c->type});
+  mt.primary_key = t.primary_key;
+  mt.exclude_predicate = t.exclude_predicate;
+  return mt;
+}
+
+}  // namespace
+
+Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const ProgressFn& progress,
+                            CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelled_error("backup");
+  // A backup always starts over: chunks of an earlier attempt belong to a dead snapshot.
+  if (auto s = spool.remove_all(); !s.ok()) return s.error();
+  auto reopened = Spool::open(spool.dir());
+  if (!reopened.ok()) return reopened.error();
+  spool = std::move(*reopened);
+
+  auto conn = open_data_plane_connection(req.conninfo, "backup");
+  if (!conn.ok()) return conn.error();
+  auto sums_conn = open_data_plane_connection(req.conninfo, "backup checksums");
+  if (!sums_conn.ok()) return sums_conn.error();
+  CancelToken::Interrupt interrupt(cancel, [&] {
+    conn->cancel();
+    sums_conn->cancel();
+  });
+
+  if (auto s = conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s.ok())
+    return s.error();
+  auto snapshot = conn->scalar("SELECT pg_export_snapshot()");
+  if (!snapshot.ok()) return snapshot.error();
+  auto catalog = pg::load_catalog(*conn, req.selection);
+  if (!catalog.ok()) return catalog.error();
+
+  Manifest m;
+  m.session_id = req.session_id;
+  m.source_node = req.source_node;
+  m.created_at = req.now_ms;
+  m.snapshot_id = snapshot->value_or("");
+  auto position = change_log_position(*conn);
+  if (!position.ok()) return position.error();
+  m.change_log_position = *position;
+  for (const auto& t : catalog->tables) m.tables.push_back(describe_table(t));
+
+  auto estimated = estimate(*conn, *catalog);
+  if (!estimated.ok()) return estimated.error();
+  DataProgress done = *estimated;
+  if (progress) progress(done);
+
+  ChecksumWorker checksums(*sums_conn, *catalog, m.snapshot_id, cancel);
+  ChunkCutter cutter(req, spool, m, done, progress, cancel);
+  for (std::uint32_t i = 0; i < catalog->tables.size(); ++i) {
+    const auto& t = catalog->tables[i];
+    if (auto s = cutter.copy_table(*conn, i, t); !s.ok())
+      return s.error().code == "cancelled" ? s.error() : in_table(t, s.error());
+    auto seqs = read_sequences(*conn, t);
+    if (!seqs.ok()) return seqs.error();
+    m.tables[i].sequences = *seqs;
+  }
+  auto sums = checksums.take();
+  if (!sums.ok()) return sums.error();
+  for (std::size_t i = 0; i < m.tables.size(); ++i) {
+    auto& mt = m.tables[i];
+    if ((*sums)[i].rows != mt.rows)  // both read one snapshot: a difference is a bug
+      return make_error("backup_inconsistent",
+                        mt.schema + "." + mt.name + ": COPY gave " + std::to_string(mt.rows) +
+                            " rows but the checksum counted " + std::to_string((*sums)[i].rows));
+    mt.checksum = (*sums)[i].sum;
+  }
+  if (auto s = conn->exec("COMMIT"); !s.ok()) return s.error();
+  if (auto s = spool.write_manifest(m); !s.ok()) return s.error();
+  done.bytes_total = done.bytes_done;
+  done.rows_total = done.rows_done;
+  if (progress) progress(done);
+  return m;
+}
+
+}  // namespace tandem

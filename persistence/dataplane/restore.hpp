@@ -1,0 +1,52 @@
+// restore and verify — on the target.
+//
+// restore: one transaction. `SET LOCAL tandem.origin` marks every write as coming from the
+// source (so change capture never echoes it back); each table's chunks are loaded into its
+// staging table with binary COPY (or straight into the target table when it is empty);
+// mirror deletes run children-first; merges run parents-first; sequences are advanced;
+// COMMIT. A failure or a cancel rolls everything back: the target is never seen half-synced.
+//
+// verify: per table, row count and content checksum of the target over the snapshot's
+// keys (the staging table's keys; the whole table when it was loaded directly or in
+// mirror mode), compared with the manifest. A mismatch names the table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.hpp"
+#include "persistence/dataplane/phase_control.hpp"
+#include "persistence/dataplane/restore_plan.hpp"
+#include "persistence/spool/spool.hpp"
+
+namespace tandem {
+
+struct RestoreRequest {
+  std::string conninfo;     // the target database
+  std::string origin_node;  // the source's node id, stored in tandem.origin
+};
+
+struct RestoreStats {
+  std::uint64_t rows_loaded = 0;    // rows read from chunks
+  std::uint64_t rows_inserted = 0;
+  std::uint64_t rows_updated = 0;
+  std::uint64_t rows_deleted = 0;   // mirror mode
+  std::uint64_t tables_loaded_directly = 0;  // empty target tables: plain COPY
+};
+
+Result<RestoreStats> run_restore(const RestoreRequest& req, const Manifest& manifest,
+                                 const RestorePlan& plan, const Spool& spool,
+                                 const ProgressFn& progress, CancelToken& cancel);
+
+struct TableMismatch {
+  std::string table;  // "public.orders"
+  std::uint64_t expected_rows = 0, found_rows = 0;
+  std::string expected_sum, found_sum;
+};
+
+// Ok when every table matches; otherwise "verify_mismatch" naming the first table (the
+// message lists all of them).
+Status run_verify(const std::string& conninfo, const Manifest& manifest,
+                  const RestorePlan& plan, const ProgressFn& progress, CancelToken& cancel);
+
+}  // namespace tandem

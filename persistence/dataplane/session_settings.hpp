@@ -1,0 +1,17 @@
+// Session settings every data-plane connection uses, so that the text form of a value
+// (which the content checksum hashes) is the same on the source and the target whatever
+// the servers' defaults: UTC, ISO dates, exact floats, hex bytea, UTF8.
+#pragma once
+
+#include "base/result.hpp"
+#include "persistence/pg/connection.hpp"
+
+namespace tandem {
+
+Status apply_data_plane_settings(pg::Connection& conn);
+
+// Opens a connection and applies the settings above.
+Result<pg::Connection> open_data_plane_connection(const std::string& conninfo,
+                                                  const std::string& purpose);
+
+}  // namespace tandem
