@@ -13,7 +13,9 @@
 
 #include "base/log.hpp"
 #include "config/config.hpp"
+#include "actors/node_api.hpp"
 #include "daemon/state_dir.hpp"
+#include "http/full_sync_routes.hpp"
 #include "http/health_routes.hpp"
 #include "http/server.hpp"
 
@@ -94,11 +96,19 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  auto node = Node::start(*config);
+  if (!node.ok()) {
+    log::error("tandemd") << node.error().describe();
+    return 1;
+  }
+
   auto router = std::make_shared<http::Router>(config->admin_token);
   http::add_health_routes(*router, {config->node.id, kVersion});
+  http::add_full_sync_routes(*router, **node, *config);
   http::Server server(config->http_listen, router);
   if (auto s = server.start(); !s.ok()) {
     log::error("tandemd") << s.error().describe();
+    (*node)->stop();
     return 1;
   }
   log::info("tandemd") << "node " << config->node.id << " (" << config->node.name
@@ -108,7 +118,8 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("tandemd") << "stopping on " << (sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  server.stop();
+  server.stop();  // first the edge, so no request reaches a stopping node
+  (*node)->stop();
   log::info("tandemd") << "stopped";
   return 0;
 }

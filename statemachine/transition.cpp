@@ -117,7 +117,11 @@ Result<Transition> finish_phase(const Session& s, const Event& e, TimeMs now, co
   const auto& ev = std::get<PhaseDone>(e);
   if (!is_current(s, ev.phase)) return refuse(s, e, "not the current phase");
   Transition t{s, {}};
-  t.next.progress(ev.phase).finished_at = now;
+  auto& done = t.next.progress(ev.phase);
+  done.finished_at = now;
+  // A finished phase did all its work, whatever the last (throttled) report said.
+  done.bytes_done = std::max(done.bytes_done, done.bytes_total);
+  done.rows_done = std::max(done.rows_done, done.rows_total);
   advanced(t.next, now);
   if (const auto following = next_phase(ev.phase, s.options)) {
     t.next.phase = *following;

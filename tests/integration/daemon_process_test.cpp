@@ -2,10 +2,6 @@
 // exit code 2 naming the key, refuses a state dir in use, stops cleanly on SIGTERM.
 #include <gtest/gtest.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -16,6 +12,7 @@
 #include <sstream>
 
 #include "tests/support/free_port.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 
 namespace tandem::test {
@@ -23,30 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-};
-
-HttpAnswer http_get(int port, const std::string& path, const std::string& token = {}) {
-  try {
-    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-    s.setTimeout(Poco::Timespan(2, 0));
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path,
-                               Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) req.set("Authorization", "Bearer " + token);
-    s.sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = s.receiveResponse(resp);
-    HttpAnswer a;
-    a.status = resp.getStatus();
-    Poco::StreamCopier::copyToString(in, a.body);
-    return a;
-  } catch (const std::exception&) {
-    return {};  // not up (yet)
-  }
-}
 
 class DaemonProcess : public ::testing::Test {
  protected:

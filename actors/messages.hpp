@@ -1,0 +1,124 @@
+// Every message that crosses an actor boundary, local or remote, in one place: atoms and
+// plain structs with their `inspect` functions. Remote-safe: only strings, integers and
+// byte vectors (std::vector<char> serialises at GB/s in CAF 0.17; caf::byte does not).
+// A Session travels as its JSON text (statemachine/session_json.hpp), a Manifest likewise.
+//
+// Frozen: a type's name (the string given to add_message_type) and its field order never
+// change; add new types instead. register_message_types() must run in every process.
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system_config;
+}
+
+namespace tandem {
+
+// ---- peer handshake (gateway) --------------------------------------------------------
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+
+struct peer_challenge {
+  std::string server_id;
+  std::string server_nonce;
+  std::string proof;  // the server's proof that it knows the secret
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_challenge& x) {
+  return f(caf::meta::type_name("tandem::peer_challenge"), x.server_id, x.server_nonce, x.proof);
+}
+
+// ---- peer requests (to an authenticated endpoint; every one carries the token) -------
+using reserve_atom = caf::atom_constant<caf::atom("reserve")>;    // T->S: hold the lock for a pull
+using push_atom = caf::atom_constant<caf::atom("push")>;          // S->T: drive this push
+using backup_atom = caf::atom_constant<caf::atom("backup")>;      // T->S: start/poll the backup
+using chunk_atom = caf::atom_constant<caf::atom("chunk")>;        // T->S: one chunk's bytes
+using mirror_atom = caf::atom_constant<caf::atom("mirror")>;      // T->S: the session as it is now
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      // either way: cancel a session
+using ping_atom = caf::atom_constant<caf::atom("ping")>;          // liveness of the link
+
+// The answer to reserve/push/mirror/cancel: status "ok", "busy" (session_id names the
+// running session), "gone" (no such live session), "refused" (bad token), "error".
+struct peer_reply {
+  std::string status;
+  std::string detail;
+  std::string session_id;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_reply& x) {
+  return f(caf::meta::type_name("tandem::peer_reply"), x.status, x.detail, x.session_id);
+}
+
+// The answer to backup: how far the source's backup is; the manifest when done.
+struct backup_status {
+  std::string state;  // "running", "done", "failed", "gone", "refused"
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;
+  std::uint64_t rows_done = 0;
+  std::uint64_t rows_total = 0;
+  std::string manifest_json;  // when done
+  std::string error;          // when failed
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backup_status& x) {
+  return f(caf::meta::type_name("tandem::backup_status"), x.state, x.bytes_done, x.bytes_total,
+           x.rows_done, x.rows_total, x.manifest_json, x.error);
+}
+
+// The answer to chunk: the stored bytes of one chunk and its checksum.
+struct chunk_reply {
+  std::string status;  // "ok", "gone", "refused", "error"
+  std::uint64_t index = 0;
+  std::string checksum;
+  std::vector<char> bytes;
+  std::string error;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chunk_reply& x) {
+  return f(caf::meta::type_name("tandem::chunk_reply"), x.status, x.index, x.checksum, x.bytes,
+           x.error);
+}
+
+// ---- local messages (inside one node) -------------------------------------------------
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using stuck_atom = caf::atom_constant<caf::atom("stuck")>;
+using link_atom = caf::atom_constant<caf::atom("peerlink")>;
+using up_atom = caf::atom_constant<caf::atom("up")>;
+using down_atom = caf::atom_constant<caf::atom("down")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using stored_atom = caf::atom_constant<caf::atom("stored")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+// A worker (blocking, detached) reports on the phase it runs. `attempt` is the stale-work
+// guard: the job drops reports whose attempt is not its session's current one.
+struct worker_report {
+  std::uint32_t attempt = 0;
+  std::string phase;
+  std::string kind;  // "progress", "done", "failed"
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;
+  std::uint64_t rows_done = 0;
+  std::uint64_t rows_total = 0;
+  std::string detail;   // error text, or a phase result (e.g. manifest JSON)
+  bool retryable = false;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_report& x) {
+  return f(caf::meta::type_name("tandem::worker_report"), x.attempt, x.phase, x.kind,
+           x.bytes_done, x.bytes_total, x.rows_done, x.rows_total, x.detail, x.retryable);
+}
+
+void register_message_types(caf::actor_system_config& cfg);
+
+}  // namespace tandem

@@ -1,0 +1,194 @@
+// The facade: starts the actor system and the node's actors, and turns each NodeApi call
+// into one request to the job manager (from the caller's thread, through a scoped actor,
+// with a timeout). Nothing here decides anything; the actors do.
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/node_api.hpp"
+#include "actors/session_view_json.hpp"
+#include "actors/spawn.hpp"
+#include "base/log.hpp"
+#include "persistence/journal_sqlite.hpp"
+#include "statemachine/session_json.hpp"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono;
+using nlohmann::json;
+
+constexpr auto kAskTimeout = seconds(15);
+
+class NodeImpl final : public Node {
+ public:
+  explicit NodeImpl(NodeContextPtr ctx) : ctx_(std::move(ctx)) {
+    register_message_types(cfg_);
+    cfg_.load<caf::io::middleman>();
+    // Without heartbeats a frozen peer is never noticed (see shared/CAF-0.17.md).
+    cfg_.set("middleman.heartbeat-interval", caf::timespan{milliseconds(500)});
+    cfg_.set("middleman.connection-timeout", caf::timespan{seconds(2)});
+    cfg_.set("logger.file-verbosity", caf::atom("quiet"));
+    cfg_.set("logger.console-verbosity", caf::atom("quiet"));
+  }
+
+  ~NodeImpl() override { stop(); }
+
+  Status start() {
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    std::map<std::string, caf::actor> links;
+    for (const auto& p : ctx_->config.peers) links[p.id] = spawn_peer_link(*sys_, ctx_, p);
+    manager_ = spawn_job_manager(*sys_, ctx_, links);
+    gateway_ = spawn_peer_gateway(*sys_, ctx_, manager_);
+    for (auto& [id, l] : links) actors_.push_back(l);
+    actors_.push_back(gateway_);
+    const auto& at = ctx_->config.actor_listen;
+    auto port = sys_->middleman().publish(gateway_, at.port, at.host.c_str(), /*reuse=*/false);
+    if (!port)
+      return make_error("actor_listen", "cannot listen on " + at.text() + ": " +
+                                            sys_->render(port.error()),
+                        "actor.listen");
+    log::info("node") << "actor port " << at.host << ":" << *port << ", " << links.size()
+                      << " peer link(s)";
+    return ok_status();
+  }
+
+  void stop() override {
+    if (!sys_) return;
+    caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
+    for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    actors_.clear();
+    manager_ = nullptr;
+    gateway_ = nullptr;
+    sys_->await_all_actors_done();
+    sys_.reset();
+  }
+
+  StartAnswer start_full_sync(const StartFullSync& req) override {
+    json body = {{"direction", to_string(req.direction)},
+                 {"peer", req.peer},
+                 {"options", {{"compression", req.options.compression},
+                              {"verify", req.options.verify},
+                              {"mode", to_string(req.options.mode)},
+                              {"method", to_string(req.options.method)},
+                              {"bandwidth_limit_mbps", req.options.bandwidth_limit_mbps}}}};
+    StartAnswer a{503, {}, "the node did not answer in time"};
+    ask(
+        [&](int status, const std::string& id, const std::string& error) {
+          a = StartAnswer{status, id, error};
+        },
+        start_atom::value, body.dump());
+    return a;
+  }
+
+  Result<std::optional<SessionView>> session(const std::string& id) override {
+    Result<std::optional<SessionView>> out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](bool found, const std::string& view) {
+          if (!found) {
+            out = std::optional<SessionView>{};
+            return;
+          }
+          auto v = view_from_json(json::parse(view, nullptr, false));
+          if (v.ok()) out = std::optional<SessionView>{*v};
+          else out = v.error();
+        },
+        get_atom::value, id);
+    return out;
+  }
+
+  Result<std::vector<SessionView>> sessions(std::size_t limit) override {
+    Result<std::vector<SessionView>> out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](const std::string& list) {
+          std::vector<SessionView> views;
+          for (const auto& j : json::parse(list, nullptr, false))
+            if (auto v = view_from_json(j); v.ok()) views.push_back(*v);
+          out = views;
+        },
+        list_atom::value, static_cast<std::uint64_t>(limit));
+    return out;
+  }
+
+  Status cancel(const std::string& id, const std::string& reason) override {
+    Status out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](bool ok, const std::string& error) {
+          out = ok ? ok_status() : Status(make_error("cancel", error));
+        },
+        cancel_atom::value, id, reason);
+    return out;
+  }
+
+  Result<std::vector<PeerStatus>> peers() override {
+    Result<std::vector<PeerStatus>> out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](const std::string& list) {
+          std::vector<PeerStatus> ps;
+          for (const auto& j : json::parse(list, nullptr, false))
+            ps.push_back(PeerStatus{j.value("id", ""), j.value("name", ""), j.value("local", false),
+                                    j.value("reachable", false), j.value("detail", "")});
+          out = ps;
+        },
+        peers_atom::value);
+    return out;
+  }
+
+  Result<std::vector<std::string>> clear_stuck() override {
+    Result<std::vector<std::string>> out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](const std::string& list) {
+          std::vector<std::string> ids;
+          for (const auto& j : json::parse(list, nullptr, false)) ids.push_back(j.get<std::string>());
+          out = ids;
+        },
+        stuck_atom::value);
+    return out;
+  }
+
+ private:
+  // One request to the manager; `on_reply` runs on this thread with the answer.
+  template <class F, class... Ts>
+  void ask(F on_reply, Ts&&... xs) {
+    if (!sys_ || !manager_) return;
+    caf::scoped_actor self{*sys_};
+    self->request(manager_, kAskTimeout, std::forward<Ts>(xs)...)
+        .receive(on_reply, [&](caf::error& e) {
+          log::warn("node") << "request to the job manager failed: " << sys_->render(e);
+        });
+  }
+
+  NodeContextPtr ctx_;
+  caf::actor_system_config cfg_;  // must outlive the system
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::actor manager_;
+  caf::actor gateway_;
+  std::vector<caf::actor> actors_;
+};
+
+}  // namespace
+
+NodeContextPtr make_node_context(Config config) {
+  auto ctx = std::make_shared<NodeContext>();
+  ctx->journal_path = SqliteJournal::path_in(config.state_dir);
+  ctx->spool_root = config.state_dir + "/spool";
+  ctx->policy.max_peer_retries = static_cast<std::uint32_t>(config.full_sync.peer_retry_limit);
+  ctx->config = std::move(config);
+  return ctx;
+}
+
+Result<std::unique_ptr<Node>> Node::start(const Config& config) {
+  auto ctx = make_node_context(config);
+  // Open the journal once here so a corrupt or too-new file stops the start with its
+  // message, before any actor runs.
+  if (auto j = SqliteJournal::open(ctx->journal_path); !j.ok()) return j.error();
+  auto node = std::make_unique<NodeImpl>(ctx);
+  if (auto s = node->start(); !s.ok()) return s.error();
+  return std::unique_ptr<Node>(std::move(node));
+}
+
+}  // namespace tandem

@@ -1,0 +1,72 @@
+// The node as the HTTP edge (and tests) see it: a CAF-free facade whose calls are safe
+// from any thread. Each call sends one request to the node's actors and waits for the
+// answer (a bounded wait; a timeout is an error, never a hang).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "statemachine/session.hpp"
+
+namespace tandem {
+
+struct StartFullSync {
+  Direction direction = Direction::pull;
+  std::string peer;        // the other node's id
+  SessionOptions options;  // already merged with the config's defaults
+};
+
+// The answer to a start: 202 with the session id; 409 naming the running session;
+// 404 unknown peer; 503 peer unreachable (push needs the target to take the job).
+struct StartAnswer {
+  int status = 202;
+  std::string session_id;
+  std::string error;
+};
+
+// A session as the API shows it: the journaled session plus live figures.
+struct SessionView {
+  Session session;
+  double transfer_speed_bps = 0;   // smoothed, current phase
+  std::int64_t eta_s = -1;         // whole session; -1 unknown
+  bool stalled = false;
+  bool live = false;               // a job is running it on this node
+};
+
+struct PeerStatus {
+  std::string id;
+  std::string name;
+  bool local = false;
+  bool reachable = false;
+  std::string detail;  // why not, when not
+};
+
+class NodeApi {
+ public:
+  virtual ~NodeApi() = default;
+  virtual StartAnswer start_full_sync(const StartFullSync& req) = 0;
+  virtual Result<std::optional<SessionView>> session(const std::string& id) = 0;
+  virtual Result<std::vector<SessionView>> sessions(std::size_t limit) = 0;
+  // 202-style: ok when the cancel was requested (or the session already ended).
+  virtual Status cancel(const std::string& id, const std::string& reason) = 0;
+  virtual Result<std::vector<PeerStatus>> peers() = 0;
+  // Ends stalled sessions (no progress for full_sync.stall_after_s) and frees the lock;
+  // returns the ids it ended.
+  virtual Result<std::vector<std::string>> clear_stuck() = 0;
+};
+
+// Starts the actor system, the gateway on actor.listen, one link per peer and the job
+// manager (which resumes unfinished sessions). Errors: the journal cannot be opened
+// (corrupt / newer), the actor port cannot be bound.
+class Node : public NodeApi {
+ public:
+  static Result<std::unique_ptr<Node>> start(const Config& config);
+  virtual void stop() = 0;
+};
+
+}  // namespace tandem

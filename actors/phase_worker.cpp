@@ -1,0 +1,123 @@
+#include "actors/phase_worker.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+
+#include "actors/messages.hpp"
+#include "base/log.hpp"
+#include "persistence/dataplane/backup.hpp"
+#include "persistence/dataplane/restore.hpp"
+#include "persistence/dataplane/session_settings.hpp"
+#include "persistence/spool/spool.hpp"
+
+namespace tandem {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* task_phase(WorkerTask t) {
+  switch (t) {
+    case WorkerTask::backup: return "backup";
+    case WorkerTask::convert: return "convert";
+    case WorkerTask::restore: return "restore";
+    case WorkerTask::verify: return "verify";
+    case WorkerTask::drop_staging: return "cleanup";
+  }
+  return "?";
+}
+
+// Runs the order's phase; the result's detail is the phase's output (manifest JSON for
+// backup, a summary for restore).
+Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const ProgressFn& progress) {
+  const Session& s = o.session;
+  auto spool = Spool::open(ctx.spool_dir(s.id));
+  if (!spool.ok()) return spool.error();
+  const std::string& conninfo = ctx.config.database_conninfo;
+
+  if (o.task == WorkerTask::backup) {
+    BackupRequest req;
+    req.conninfo = conninfo;
+    req.selection = ctx.selection();
+    req.session_id = s.id;
+    req.source_node = ctx.node_id();
+    req.now_ms = wall_ms();
+    req.chunk_bytes = ctx.config.full_sync.chunk_bytes;
+    req.compress = s.options.compression;
+    auto m = run_backup(req, *spool, progress, *o.cancel);
+    if (!m.ok()) return m.error();
+    return manifest_to_json(*m).dump();
+  }
+
+  auto conn = open_data_plane_connection(conninfo, task_phase(o.task));
+  if (!conn.ok()) return conn.error();
+  if (o.task == WorkerTask::drop_staging) {
+    auto st = drop_staging(*conn, s.id);
+    if (!st.ok()) return st.error();
+    return std::string("staging dropped");
+  }
+  auto manifest = spool->read_manifest();
+  if (!manifest.ok()) return manifest.error();
+  auto plan = plan_restore(*conn, *manifest, ctx.selection(), s.options.mode);
+  if (!plan.ok()) return plan.error();
+  if (o.task == WorkerTask::convert) {
+    return "plan for " + std::to_string(plan->tables.size()) + " tables";
+  }
+  if (o.task == WorkerTask::restore) {
+    auto stats = run_restore(RestoreRequest{conninfo, s.source}, *manifest, *plan, *spool,
+                             progress, *o.cancel);
+    if (!stats.ok()) return stats.error();
+    return "rows loaded " + std::to_string(stats->rows_loaded) + ", inserted " +
+           std::to_string(stats->rows_inserted) + ", updated " + std::to_string(stats->rows_updated) +
+           ", deleted " + std::to_string(stats->rows_deleted);
+  }
+  auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel);
+  if (!st.ok()) return st.error();
+  return std::string("verified ") + std::to_string(manifest->tables.size()) + " tables";
+}
+
+}  // namespace
+
+bool is_retryable(const Error& e) {
+  return e.code == "pg_connect" || e.code == "spool_io";
+}
+
+caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::actor job,
+                              WorkerOrder order) {
+  return sys.spawn<caf::detached>([ctx, job, order](caf::event_based_actor* self) {
+    const std::string phase = task_phase(order.task);
+    auto last_report = Clock::now() - std::chrono::seconds(1);
+    ProgressFn progress = [&](const DataProgress& p) {
+      auto now = Clock::now();
+      if (now - last_report < std::chrono::milliseconds(200)) return;
+      last_report = now;
+      worker_report r{order.attempt, phase, "progress", p.bytes_done, p.bytes_total,
+                      p.rows_done,   p.rows_total, p.table, false};
+      if (job) self->send(job, r);
+    };
+    auto result = run_task(*ctx, order, progress);
+    worker_report r;
+    r.attempt = order.attempt;
+    r.phase = phase;
+    if (result.ok()) {
+      r.kind = "done";
+      r.detail = *result;
+    } else {
+      r.kind = result.error().code == "cancelled" ? "cancelled" : "failed";
+      r.detail = result.error().describe();
+      r.retryable = is_retryable(result.error());
+      if (r.kind == "failed")
+        log::warn("worker") << order.session.id << " " << phase << " failed: " << r.detail;
+    }
+    if (job) self->send(job, r);
+    self->quit();
+  });
+}
+
+}  // namespace tandem

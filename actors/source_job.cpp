@@ -1,0 +1,281 @@
+// source_job — the side of a session whose data is copied. It runs the backup when the
+// target asks (and reports how it goes), serves chunks from its spool, and keeps a mirror
+// of the session the target drives, so this node's history and API answer for it too.
+// When the target goes quiet it asks the target how the session stands, so a session
+// that ended while this node was away does not hold the lock here forever.
+#include <caf/all.hpp>
+
+#include <chrono>
+
+#include "actors/messages.hpp"
+#include "actors/phase_worker.hpp"
+#include "actors/session_view_json.hpp"
+#include "actors/spawn.hpp"
+#include "base/log.hpp"
+#include "persistence/journal_sqlite.hpp"
+#include "persistence/spool/spool.hpp"
+#include "statemachine/progress.hpp"
+#include "statemachine/session_json.hpp"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono;
+
+TimeMs now_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct source_job_state {
+  NodeContextPtr ctx;
+  Session s;  // the mirror
+  std::unique_ptr<SqliteJournal> journal;
+  caf::actor link;
+  caf::actor manager;
+  // backup
+  caf::actor worker;
+  std::shared_ptr<CancelToken> cancel;
+  worker_report last;  // the worker's latest report
+  std::optional<Manifest> manifest;
+  steady_clock::time_point last_contact = steady_clock::now();
+  static inline const char* name = "source_job";
+};
+
+using Self = caf::stateful_actor<source_job_state>;
+
+void publish_view(Self* self) {
+  SessionView v;
+  v.session = self->state.s;
+  v.stalled = is_stalled(v.session, now_ms(), self->state.ctx->config.full_sync.stall_after_s * 1000LL);
+  v.live = !is_terminal(v.session.state);
+  self->send(self->state.manager, progress_atom::value, view_to_json(v).dump());
+}
+
+// Stores `next` as this node's copy of the session (journal first).
+Status record(Self* self, const Session& next, const std::string& event) {
+  auto& st = self->state;
+  TransitionRecord rec;
+  rec.at = now_ms();
+  rec.from_state = st.s.state;
+  rec.to_state = next.state;
+  rec.phase = next.phase;
+  rec.event = event;
+  auto c = st.journal->commit(next, rec);
+  if (!c.ok()) return c.error();
+  st.s = next;
+  publish_view(self);
+  return ok_status();
+}
+
+// The session ended (or this node was told so): stop, clean up, free the lock.
+void finish(Self* self) {
+  auto& st = self->state;
+  if (st.cancel) st.cancel->cancel();
+  if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) spool->remove_all();
+  log::info("source") << st.s.id << " ended " << to_string(st.s.state) << " (source side)";
+  self->send(st.manager, done_atom::value, st.s.id);
+  self->quit();
+}
+
+// Cancelled on this node without the target's word (it could not be reached).
+void cancel_locally(Self* self, const std::string& reason) {
+  Session ended = self->state.s;
+  if (is_terminal(ended.state)) return;
+  ended.state = State::cancelled;
+  ended.cancel_reason = reason;
+  ended.finished_at = ended.updated_at = now_ms();
+  if (record(self, ended, "cancel_requested(source side, target unreachable)").ok()) finish(self);
+}
+
+backup_status status_of(Self* self) {
+  auto& st = self->state;
+  backup_status b;
+  if (st.manifest) {
+    b.state = "done";
+    b.bytes_done = b.bytes_total = st.manifest->total_raw_bytes();
+    b.rows_done = b.rows_total = st.manifest->total_rows();
+    b.manifest_json = manifest_to_json(*st.manifest).dump();
+  } else if (st.last.kind == "failed") {
+    b.state = "failed";
+    b.error = st.last.detail;
+  } else {
+    b.state = "running";
+    b.bytes_done = st.last.bytes_done;
+    b.bytes_total = st.last.bytes_total;
+    b.rows_done = st.last.rows_done;
+    b.rows_total = st.last.rows_total;
+  }
+  return b;
+}
+
+void start_backup(Self* self) {
+  auto& st = self->state;
+  st.last = worker_report{};
+  st.cancel = std::make_shared<CancelToken>();
+  WorkerOrder order{WorkerTask::backup, st.s, st.s.attempt, st.cancel};
+  st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
+  self->monitor(st.worker);
+  log::info("source") << st.s.id << ": backup started";
+}
+
+caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::actor link,
+                         caf::actor manager) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.link = std::move(link);
+  st.manager = std::move(manager);
+  auto journal = SqliteJournal::open(ctx->journal_path);
+  if (!journal.ok()) {
+    log::error("source") << session.id << ": " << journal.error().describe();
+    self->quit(caf::exit_reason::unhandled_exception);
+    return {};
+  }
+  st.journal = std::move(*journal);
+  // Our copy: what the journal has, or the target's view when this is news to us.
+  auto known = st.journal->get(session.id);
+  if (known.ok() && known->has_value()) {
+    st.s = **known;
+  } else {
+    st.s.id = session.id;  // record() needs a from_state; the first commit creates the row
+    if (auto r = record(self, session, "mirror(created)"); !r.ok()) {
+      log::error("source") << session.id << ": " << r.error().describe();
+      self->quit(caf::exit_reason::unhandled_exception);
+      return {};
+    }
+  }
+  // A backup that completed before a restart can still be served.
+  if (auto spool = Spool::open(ctx->spool_dir(st.s.id)); spool.ok() && spool->has_manifest()) {
+    if (auto m = spool->read_manifest(); m.ok()) st.manifest = *m;
+  }
+  publish_view(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.worker && dm.source == st.worker.address() && st.last.kind != "done" &&
+        st.last.kind != "failed") {
+      st.last.kind = "failed";
+      st.last.detail = "backup worker stopped: " + self->system().render(dm.reason);
+    }
+  });
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (self->state.cancel) self->state.cancel->cancel();
+    self->quit(em.reason);
+  });
+  self->delayed_send(self, seconds(5), tick_atom::value);
+  return {
+      // The target asks how the backup goes (and starts it the first time).
+      [=](backup_atom, const std::string& session_json) -> backup_status {
+        auto& st = self->state;
+        st.last_contact = steady_clock::now();
+        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended"};
+        auto target_view = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
+        if (target_view.ok() && target_view->attempt > st.s.attempt) record(self, *target_view, "mirror(backup)");
+        bool idle = !st.worker || st.last.kind == "failed" || st.last.kind == "cancelled";
+        if (!st.manifest && idle) start_backup(self);
+        return status_of(self);
+      },
+      [=](const worker_report& r) {
+        auto& st = self->state;
+        if (r.kind == "done") {
+          auto m = manifest_from_json(nlohmann::json::parse(r.detail, nullptr, false));
+          if (m.ok()) st.manifest = *m;
+          log::info("source") << st.s.id << ": backup done, " << (m.ok() ? m->chunks.size() : 0)
+                              << " chunks";
+        }
+        st.last = r;
+        if (r.kind != "progress") st.worker = nullptr;
+      },
+      // The target fetches one chunk.
+      [=](chunk_atom, const std::string& session_id, std::uint64_t index) -> chunk_reply {
+        auto& st = self->state;
+        st.last_contact = steady_clock::now();
+        chunk_reply r;
+        r.index = index;
+        if (session_id != st.s.id || is_terminal(st.s.state) || !st.manifest) {
+          r.status = "gone";
+          r.error = "no finished backup for " + session_id + " on this node";
+          return r;
+        }
+        if (index >= st.manifest->chunks.size()) {
+          r.status = "error";
+          r.error = "chunk index " + std::to_string(index) + " out of range";
+          return r;
+        }
+        auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+        auto bytes = spool.ok() ? spool->read_stored(st.manifest->chunks[index])
+                                : Result<std::string>(spool.error());
+        if (!bytes.ok()) {
+          r.status = "error";
+          r.error = bytes.error().describe();
+          return r;
+        }
+        r.status = "ok";
+        r.checksum = st.manifest->chunks[index].checksum;
+        r.bytes.assign(bytes->begin(), bytes->end());
+        return r;
+      },
+      // The target's session as it is now.
+      [=](mirror_atom, const std::string& session_json) -> peer_reply {
+        auto& st = self->state;
+        st.last_contact = steady_clock::now();
+        auto next = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
+        if (!next.ok() || next->id != st.s.id) return peer_reply{"error", "bad session", st.s.id};
+        if (auto r = record(self, *next, "mirror(" + std::string(to_string(next->state)) + ")"); !r.ok())
+          return peer_reply{"error", r.error().describe(), st.s.id};
+        if (next->state == State::cancelling && st.cancel) st.cancel->cancel();
+        if (is_terminal(next->state)) finish(self);
+        return peer_reply{"ok", {}, st.s.id};
+      },
+      // An admin here cancels: the target drives the cancel; if it cannot be reached,
+      // this side ends its copy on its own (the target learns "gone" later).
+      [=](cancel_atom, const std::string& reason) {
+        auto& st = self->state;
+        auto id = st.s.id;
+        self->request(st.link, seconds(10), get_atom::value)
+            .then(
+                [=](const std::string& token, const caf::actor& endpoint, const std::string&) {
+                  if (!endpoint) return cancel_locally(self, reason);
+                  self->request(endpoint, seconds(5), cancel_atom::value, token, id, reason)
+                      .then([=](const peer_reply& r) {
+                              if (r.status != "ok") cancel_locally(self, reason);
+                            },
+                            [=](const caf::error&) { cancel_locally(self, reason); });
+                },
+                [=](const caf::error&) { cancel_locally(self, reason); });
+      },
+      // Quiet target: ask it how the session stands.
+      [=](tick_atom) {
+        auto& st = self->state;
+        self->delayed_send(self, seconds(5), tick_atom::value);
+        if (steady_clock::now() - st.last_contact < seconds(10)) return;
+        auto id = st.s.id;
+        self->request(st.link, seconds(10), get_atom::value)
+            .then([=](const std::string& token, const caf::actor& endpoint, const std::string&) {
+                    if (!endpoint) return;
+                    self->request(endpoint, seconds(5), get_atom::value, token, id)
+                        .then([=](const peer_reply& r) {
+                                if (r.status == "ok") {
+                                  self->send(self, mirror_atom::value, r.detail);
+                                } else if (r.status == "gone") {
+                                  Session ended = self->state.s;
+                                  ended.state = State::failed;
+                                  ended.last_error = "the target no longer knows this session";
+                                  ended.finished_at = now_ms();
+                                  if (record(self, ended, "target_gone").ok()) finish(self);
+                                }
+                              },
+                              [](const caf::error&) {});
+                  },
+                  [](const caf::error&) {});
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_source_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
+                            caf::actor link, caf::actor manager) {
+  return sys.spawn<caf::detached>(source_job, std::move(ctx), std::move(session), std::move(link),
+                                  std::move(manager));
+}
+
+}  // namespace tandem

@@ -1,0 +1,37 @@
+// How the node's actors are created. Internal to actors/ (CAF types in the signatures).
+//
+//   node (facade) ── job_manager (detached) ── target_job / source_job (detached, one per session)
+//                │                                   └─ workers (detached, one per blocking phase)
+//                ├─ peer_link per peer (connects, authenticates, hands out the endpoint)
+//                └─ peer_gateway (published on actor.listen) ── peer_endpoint per authenticated peer
+//
+// Detached actors own a thread: journal commits, spool and libpq work happen there and
+// never on the scheduler's threads, so timers, cancels and progress stay live.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <string>
+
+#include "actors/node_context.hpp"
+#include "statemachine/session.hpp"
+
+namespace tandem {
+
+caf::actor spawn_peer_link(caf::actor_system& sys, NodeContextPtr ctx, PeerConfig peer);
+caf::actor spawn_peer_gateway(caf::actor_system& sys, NodeContextPtr ctx, caf::actor manager);
+
+// `links`: peer id -> its peer_link.
+caf::actor spawn_job_manager(caf::actor_system& sys, NodeContextPtr ctx,
+                             std::map<std::string, caf::actor> links);
+
+// The side that receives the data drives the session (the state machine's owner).
+caf::actor spawn_target_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
+                            bool resumed, caf::actor link, caf::actor manager);
+// The side whose data is copied: runs the backup, serves chunks, mirrors the session.
+caf::actor spawn_source_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
+                            caf::actor link, caf::actor manager);
+
+}  // namespace tandem

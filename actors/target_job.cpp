@@ -1,0 +1,492 @@
+// target_job — drives one full-sync session on the node that receives the data.
+//
+// Every change goes through apply(): transition() -> journal commit -> swap the session ->
+// tell the manager (live view) and the source (mirror) -> run the effects. Asynchronous
+// answers (peer replies, worker reports, timers) carry the attempt they belong to and are
+// dropped when the session moved on (stale-work guard).
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "actors/messages.hpp"
+#include "actors/phase_worker.hpp"
+#include "actors/session_view_json.hpp"
+#include "actors/spawn.hpp"
+#include "base/log.hpp"
+#include "persistence/journal_sqlite.hpp"
+#include "persistence/spool/spool.hpp"
+#include "statemachine/progress.hpp"
+#include "statemachine/session_json.hpp"
+#include "statemachine/speed.hpp"
+#include "statemachine/transition.hpp"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono;
+using SteadyTime = steady_clock::time_point;
+
+TimeMs now_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct Transfer {
+  std::optional<Manifest> manifest;
+  std::uint64_t total = 0;
+  std::uint64_t contiguous = 0;      // chunks 0..contiguous-1 are stored
+  std::uint64_t next_request = 0;
+  int in_flight = 0;
+  std::set<std::uint64_t> ahead;     // stored beyond `contiguous`
+  std::map<std::uint64_t, int> refetches;
+  std::uint64_t bytes_done = 0;      // stored bytes of chunks below `contiguous`
+  SteadyTime started{};
+  std::uint64_t bytes_requested = 0; // for the bandwidth cap
+};
+
+struct target_job_state {
+  NodeContextPtr ctx;
+  Session s;
+  std::unique_ptr<SqliteJournal> journal;
+  caf::actor link;
+  caf::actor manager;
+  caf::actor endpoint;
+  std::string token;
+  std::shared_ptr<CancelToken> cancel;
+  caf::actor worker;
+  SpeedMeter speed;
+  Transfer transfer;
+  State mirrored_state = State::queued;
+  Phase mirrored_phase = Phase::backup;
+  SteadyTime last_mirror{};
+  SteadyTime last_view{};
+  bool finished = false;
+  static inline const char* name = "target_job";
+};
+
+using Self = caf::stateful_actor<target_job_state>;
+
+void apply(Self* self, const Event& ev);
+void begin_work(Self* self, Phase p);
+
+bool current(Self* self, std::uint32_t attempt, Phase phase) {
+  const auto& s = self->state.s;
+  return s.attempt == attempt && s.phase == phase && s.state == State::running;
+}
+
+// ---- telling others ------------------------------------------------------------------
+
+void publish_view(Self* self, bool force) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  if (!force && now - st.last_view < milliseconds(200)) return;
+  st.last_view = now;
+  SessionView v;
+  v.session = st.s;
+  v.transfer_speed_bps = st.speed.per_second();
+  auto eta = session_eta_s(st.s, st.speed);
+  v.eta_s = eta ? static_cast<std::int64_t>(*eta + 0.5) : -1;
+  v.stalled = is_stalled(st.s, now_ms(), st.ctx->config.full_sync.stall_after_s * 1000LL);
+  v.live = !is_terminal(st.s.state);
+  self->send(st.manager, progress_atom::value, view_to_json(v).dump());
+}
+
+// The source keeps a copy of the session (its history and API answer from it).
+void mirror(Self* self, bool force) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  bool changed = st.s.state != st.mirrored_state || st.s.phase != st.mirrored_phase;
+  if (!st.endpoint || (!force && !changed && now - st.last_mirror < seconds(1))) return;
+  st.last_mirror = now;
+  st.mirrored_state = st.s.state;
+  st.mirrored_phase = st.s.phase;
+  self->request(st.endpoint, seconds(st.ctx->peer_request_timeout_s), mirror_atom::value, st.token,
+                session_to_json(st.s).dump())
+      .then([](const peer_reply&) {}, [](const caf::error&) {});  // best effort
+}
+
+// ---- effects -------------------------------------------------------------------------
+
+// Interrupts what runs. A worker is kept until it reports (or dies), so a cancel only
+// completes once a restore transaction has really been rolled back.
+void stop_work(Self* self) {
+  auto& st = self->state;
+  if (st.cancel) st.cancel->cancel();
+  st.transfer.in_flight = 0;
+  st.transfer.ahead.clear();
+}
+
+void cleanup(Self* self) {
+  auto& st = self->state;
+  if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) {
+    if (auto r = spool->remove_all(); !r.ok())
+      log::warn("job") << st.s.id << ": spool cleanup: " << r.error().describe();
+  }
+  // Staging tables live in the target database; dropping them is libpq work.
+  WorkerOrder order{WorkerTask::drop_staging, st.s, st.s.attempt, std::make_shared<CancelToken>()};
+  spawn_phase_worker(self->system(), st.ctx, caf::actor{}, order);
+}
+
+void run_effect(Self* self, const Effect& fx) {
+  auto& st = self->state;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, StartPhase>) {
+          apply(self, PhaseStarted{e.phase});
+          if (self->state.s.state == State::running && self->state.s.phase == e.phase)
+            begin_work(self, e.phase);
+        } else if constexpr (std::is_same_v<T, ScheduleRetry>) {
+          self->delayed_send(self, milliseconds(e.delay_ms), retry_atom::value, st.s.attempt,
+                             e.retry);
+        } else if constexpr (std::is_same_v<T, StopWork> || std::is_same_v<T, RollbackRestore>) {
+          stop_work(self);
+        } else if constexpr (std::is_same_v<T, CleanupSpool>) {
+          cleanup(self);
+        } else if constexpr (std::is_same_v<T, Notify>) {
+          log::info("job") << st.s.id << " ended " << to_string(e.outcome)
+                           << (st.s.last_error.empty() ? "" : ": " + st.s.last_error);
+        } else if constexpr (std::is_same_v<T, ReleaseLock>) {
+          st.finished = true;
+        }
+      },
+      fx);
+}
+
+// ---- the one way the session changes --------------------------------------------------
+
+void apply(Self* self, const Event& ev) {
+  auto& st = self->state;
+  TimeMs now = now_ms();
+  auto t = transition(st.s, ev, now, st.ctx->policy);
+  if (!t.ok()) {
+    log::debug("job") << st.s.id << ": " << t.error().message;
+    return;
+  }
+  TransitionRecord rec;
+  rec.at = now;
+  rec.from_state = st.s.state;
+  rec.to_state = t->next.state;
+  rec.phase = t->next.phase;
+  rec.event = describe(ev);
+  if (auto c = st.journal->commit(t->next, rec); !c.ok()) {
+    // Without the journal nothing may happen: stop; the manager restarts the job, which
+    // resumes from what the journal holds.
+    log::error("job") << st.s.id << ": journal commit failed: " << c.error().describe();
+    self->quit(caf::exit_reason::unhandled_exception);
+    return;
+  }
+  bool phase_changed = t->next.phase != st.s.phase || t->next.state != st.s.state;
+  st.s = t->next;
+  if (phase_changed) st.speed = SpeedMeter();
+  const auto& p = st.s.progress(st.s.phase);
+  st.speed.add(now, p.bytes_done);
+  if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev))
+    log::info("job") << st.s.id << " " << rec.event << " -> " << to_string(st.s.state) << "/"
+                     << to_string(st.s.phase);
+  publish_view(self, phase_changed || is_terminal(st.s.state));
+  mirror(self, is_terminal(st.s.state));
+  for (const auto& fx : t->effects) run_effect(self, fx);
+  // A cancel with nothing running to wait for completes at once.
+  if (st.s.state == State::cancelling && !st.worker) apply(self, Cancelled{});
+  if (st.finished && is_terminal(st.s.state)) {
+    self->send(st.manager, done_atom::value, st.s.id);
+    self->quit();
+  }
+}
+
+// ---- reaching the source -------------------------------------------------------------
+
+// Gets the source's endpoint from the link, then calls `then`; a failure is a lost peer.
+template <class F>
+void with_endpoint(Self* self, F then) {
+  auto& st = self->state;
+  auto attempt = st.s.attempt;
+  auto phase = st.s.phase;
+  self->request(st.link, seconds(st.ctx->peer_request_timeout_s + 5), get_atom::value)
+      .then(
+          [=](const std::string& token, const caf::actor& endpoint, const std::string& error) {
+            if (!current(self, attempt, phase)) return;
+            if (!endpoint) return apply(self, PeerLost{error});
+            self->state.endpoint = endpoint;
+            self->state.token = token;
+            then();
+          },
+          [=](const caf::error& e) {
+            if (current(self, attempt, phase)) apply(self, PeerLost{self->system().render(e)});
+          });
+}
+
+void peer_failed(Self* self, std::uint32_t attempt, Phase phase, const caf::error& e) {
+  if (!current(self, attempt, phase)) return;
+  self->state.endpoint = nullptr;
+  apply(self, PeerLost{"source unreachable: " + self->system().render(e)});
+}
+
+// ---- backup: the source runs it; the target polls --------------------------------------
+
+void poll_backup(Self* self) {
+  auto& st = self->state;
+  auto attempt = st.s.attempt;
+  self->request(st.endpoint, seconds(st.ctx->peer_request_timeout_s), backup_atom::value, st.token,
+                session_to_json(st.s).dump())
+      .then(
+          [=](const backup_status& b) {
+            if (!current(self, attempt, Phase::backup)) return;
+            auto& st = self->state;
+            if (b.state == "running") {
+              apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
+                                   b.rows_total});
+              self->delayed_send(self, milliseconds(st.ctx->backup_poll_interval_ms),
+                                 tick_atom::value, attempt);
+            } else if (b.state == "done") {
+              auto m = manifest_from_json(nlohmann::json::parse(b.manifest_json, nullptr, false));
+              auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+              Status saved = !m.ok() ? Status(m.error()) : !spool.ok() ? Status(spool.error())
+                                                                       : spool->write_manifest(*m);
+              if (!saved.ok())
+                return apply(self, Failed{"manifest from the source: " + saved.error().describe(),
+                                          false});
+              apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
+                                   b.rows_total});
+              apply(self, PhaseDone{Phase::backup});
+            } else if (b.state == "failed") {
+              apply(self, Failed{"backup on the source failed: " + b.error, false});
+            } else {
+              apply(self, Failed{"the source answered \"" + b.state + "\": " + b.error, false});
+            }
+          },
+          [=](const caf::error& e) { peer_failed(self, attempt, Phase::backup, e); });
+}
+
+// ---- transfer: a window of chunk requests ------------------------------------------------
+
+void pump(Self* self);
+
+void chunk_stored(Self* self, std::uint64_t index) {
+  auto& st = self->state;
+  auto& tr = st.transfer;
+  tr.ahead.insert(index);
+  std::uint64_t before = tr.contiguous;
+  while (tr.ahead.count(tr.contiguous)) {
+    tr.ahead.erase(tr.contiguous);
+    tr.bytes_done += tr.manifest->chunks[tr.contiguous].stored_bytes;
+    ++tr.contiguous;
+  }
+  if (tr.contiguous != before) {
+    apply(self, Progress{Phase::transfer, tr.bytes_done, tr.manifest->total_stored_bytes(), 0, 0});
+    apply(self, CheckpointReached{Phase::transfer, tr.contiguous, {}});
+  }
+  if (!current(self, st.s.attempt, Phase::transfer)) return;
+  if (tr.contiguous == tr.total) return apply(self, PhaseDone{Phase::transfer});
+  pump(self);
+}
+
+void request_chunk(Self* self, std::uint64_t index) {
+  auto& st = self->state;
+  auto attempt = st.s.attempt;
+  ++st.transfer.in_flight;
+  st.transfer.bytes_requested += st.transfer.manifest->chunks[index].stored_bytes;
+  self->request(st.endpoint, seconds(st.ctx->chunk_request_timeout_s), chunk_atom::value, st.token,
+                st.s.id, index)
+      .then(
+          [=](chunk_reply& r) {
+            if (!current(self, attempt, Phase::transfer)) return;
+            auto& st = self->state;
+            --st.transfer.in_flight;
+            if (r.status != "ok")
+              return apply(self, Failed{"the source could not send chunk " + std::to_string(index) +
+                                            ": " + r.status + " " + r.error,
+                                        false});
+            const ChunkInfo& info = st.transfer.manifest->chunks[index];
+            auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+            Status stored = spool.ok() ? spool->store_chunk(info, std::string(r.bytes.begin(), r.bytes.end()))
+                                       : Status(spool.error());
+            if (!stored.ok()) {
+              if (stored.error().code == "chunk_corrupt" &&
+                  ++st.transfer.refetches[index] <= st.ctx->max_chunk_refetches) {
+                log::warn("job") << st.s.id << ": " << stored.error().describe() << "; fetching again";
+                return request_chunk(self, index);
+              }
+              return apply(self, Failed{stored.error().describe(), is_retryable(stored.error())});
+            }
+            chunk_stored(self, index);
+          },
+          [=](const caf::error& e) { peer_failed(self, attempt, Phase::transfer, e); });
+}
+
+// Sends requests until the window is full, honouring the bandwidth cap by pacing.
+void pump(Self* self) {
+  auto& st = self->state;
+  auto& tr = st.transfer;
+  double limit = st.s.options.bandwidth_limit_mbps * 1e6;  // bytes per second
+  auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+  while (tr.in_flight < st.ctx->transfer_window && tr.next_request < tr.total) {
+    std::uint64_t i = tr.next_request;
+    const ChunkInfo& info = tr.manifest->chunks[i];
+    if (spool.ok() && spool->has_valid_chunk(info)) {  // stored before a restart
+      ++tr.next_request;
+      tr.ahead.insert(i);
+      continue;
+    }
+    if (limit > 0) {
+      auto due = tr.started + duration_cast<steady_clock::duration>(
+                                  duration<double>(static_cast<double>(tr.bytes_requested) / limit));
+      auto now = steady_clock::now();
+      if (due > now) {
+        if (tr.in_flight == 0)
+          self->delayed_send(self, duration_cast<milliseconds>(due - now) + milliseconds(1),
+                             tick_atom::value, st.s.attempt);
+        break;
+      }
+    }
+    ++tr.next_request;
+    request_chunk(self, i);
+  }
+  // Chunks found on disk may have completed a run: account for them.
+  if (!tr.ahead.empty() && tr.ahead.count(tr.contiguous)) {
+    auto first = *tr.ahead.begin();
+    tr.ahead.erase(first);
+    chunk_stored(self, first);
+  } else if (tr.contiguous == tr.total && current(self, st.s.attempt, Phase::transfer)) {
+    apply(self, PhaseDone{Phase::transfer});
+  }
+}
+
+void begin_transfer(Self* self) {
+  auto& st = self->state;
+  auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+  auto m = spool.ok() ? spool->read_manifest() : Result<Manifest>(spool.error());
+  if (!m.ok()) return apply(self, Failed{"transfer: " + m.error().describe(), false});
+  Transfer tr;
+  tr.manifest = *m;
+  tr.total = m->chunks.size();
+  tr.contiguous = std::min<std::uint64_t>(st.s.progress(Phase::transfer).checkpoint, tr.total);
+  tr.next_request = tr.contiguous;
+  for (std::uint64_t i = 0; i < tr.contiguous; ++i) tr.bytes_done += m->chunks[i].stored_bytes;
+  tr.started = steady_clock::now();
+  st.transfer = std::move(tr);
+  with_endpoint(self, [self] { pump(self); });
+}
+
+// ---- convert, restore, verify: local workers ---------------------------------------------
+
+void start_worker(Self* self, WorkerTask task) {
+  auto& st = self->state;
+  st.cancel = std::make_shared<CancelToken>();
+  WorkerOrder order{task, st.s, st.s.attempt, st.cancel};
+  st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
+  self->monitor(st.worker);
+}
+
+void begin_work(Self* self, Phase p) {
+  switch (p) {
+    case Phase::backup: return with_endpoint(self, [self] { poll_backup(self); });
+    case Phase::transfer: return begin_transfer(self);
+    case Phase::convert: return start_worker(self, WorkerTask::convert);
+    case Phase::restore: return start_worker(self, WorkerTask::restore);
+    case Phase::verify: return start_worker(self, WorkerTask::verify);
+  }
+}
+
+void on_report(Self* self, const worker_report& r);
+
+void on_report_impl(Self* self, const worker_report& r) {
+  auto& st = self->state;
+  if (r.attempt != st.s.attempt || r.phase != to_string(st.s.phase)) return;  // stale
+  auto phase = st.s.phase;
+  if (r.kind == "progress") {
+    if (st.s.state == State::running)
+      apply(self, Progress{phase, r.bytes_done, r.bytes_total, r.rows_done, r.rows_total});
+    return;
+  }
+  st.worker = nullptr;
+  st.cancel.reset();
+  if (st.s.state == State::cancelling) return apply(self, Cancelled{});
+  if (st.s.state != State::running) return;
+  if (r.kind == "done") {
+    if (!r.detail.empty()) log::info("job") << st.s.id << " " << r.phase << ": " << r.detail;
+    apply(self, PhaseDone{phase});
+  } else if (r.kind == "failed") {
+    apply(self, Failed{r.phase + ": " + r.detail, r.retryable});
+  }
+}
+
+void on_report(Self* self, const worker_report& r) { on_report_impl(self, r); }
+
+caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool resumed,
+                         caf::actor link, caf::actor manager) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.s = std::move(session);
+  st.link = std::move(link);
+  st.manager = std::move(manager);
+  auto journal = SqliteJournal::open(ctx->journal_path);
+  if (!journal.ok()) {
+    log::error("job") << st.s.id << ": " << journal.error().describe();
+    self->quit(caf::exit_reason::unhandled_exception);
+    return {};
+  }
+  st.journal = std::move(*journal);
+  // A worker that dies without a final report counts as a failed one.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (!st.worker || dm.source != st.worker.address()) return;
+    worker_report r;
+    r.attempt = st.s.attempt;
+    r.phase = to_string(st.s.phase);
+    r.kind = "failed";
+    r.detail = "worker stopped: " + self->system().render(dm.reason);
+    on_report(self, r);
+  });
+  // Shutdown of the node: interrupt the worker (a restore rolls back) and stop; the
+  // journal holds the session, so the next start resumes it.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (self->state.cancel) self->state.cancel->cancel();
+    self->quit(em.reason);
+  });
+  self->send(self, start_atom::value, resumed);
+  return {
+      [=](start_atom, bool was_resumed) {
+        auto& s = self->state.s;
+        if (was_resumed) apply(self, ResumedAfterRestart{});
+        else if (s.state == State::queued) run_effect(self, StartPhase{Phase::backup, s.attempt});
+      },
+      [=](tick_atom, std::uint32_t attempt) {
+        auto& s = self->state.s;
+        if (s.attempt != attempt || s.state != State::running) return;
+        if (s.phase == Phase::backup) poll_backup(self);
+        else if (s.phase == Phase::transfer) pump(self);
+      },
+      [=](retry_atom, std::uint32_t attempt, std::uint32_t) {
+        auto& s = self->state.s;
+        if (s.attempt != attempt || s.state != State::waiting_peer) return;
+        self->request(self->state.link, seconds(self->state.ctx->peer_request_timeout_s + 5),
+                      get_atom::value)
+            .then(
+                [=](const std::string& token, const caf::actor& endpoint, const std::string& error) {
+                  auto& st = self->state;
+                  if (st.s.attempt != attempt || st.s.state != State::waiting_peer) return;
+                  if (!endpoint) return apply(self, PeerLost{error});
+                  st.endpoint = endpoint;
+                  st.token = token;
+                  apply(self, PeerBack{});
+                },
+                [=](const caf::error& e) { apply(self, PeerLost{self->system().render(e)}); });
+      },
+      [=](const worker_report& r) { on_report(self, r); },
+      [=](cancel_atom, const std::string& reason) { apply(self, CancelRequested{reason}); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_target_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
+                            bool resumed, caf::actor link, caf::actor manager) {
+  return sys.spawn<caf::detached>(target_job, std::move(ctx), std::move(session), resumed,
+                                  std::move(link), std::move(manager));
+}
+
+}  // namespace tandem

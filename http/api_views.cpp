@@ -1,0 +1,106 @@
+#include "http/api_views.hpp"
+
+#include <ctime>
+
+#include "statemachine/progress.hpp"
+
+namespace tandem::http {
+
+using nlohmann::json;
+
+const char* api_state(State s) {
+  switch (s) {
+    case State::queued: return "queued";
+    case State::running:
+    case State::waiting_peer:
+    case State::cancelling: return "running";
+    case State::succeeded: return "succeeded";
+    case State::failed: return "failed";
+    case State::cancelled: return "cancelled";
+  }
+  return "running";
+}
+
+json iso_time(TimeMs ms) {
+  if (ms <= 0) return nullptr;
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return std::string(out);
+}
+
+json progress_json(const SessionView& v) {
+  const Session& s = v.session;
+  const auto& p = s.progress(s.phase);
+  return {{"sessionId", s.id},
+          {"phase", to_string(s.phase)},
+          {"step", step_number(s)},
+          {"totalSteps", total_steps(s.options)},
+          {"progress", session_percent(s)},
+          {"bytesTransferred", p.bytes_done},
+          {"totalBytes", p.bytes_total},
+          {"transferSpeed", v.transfer_speed_bps},
+          {"estimatedTimeRemaining", v.eta_s >= 0 ? json(v.eta_s) : json(nullptr)},
+          {"currentStep", step_text(s)},
+          {"state", api_state(s.state)},
+          {"detailedState", to_string(s.state)},
+          {"direction", to_string(s.direction)},
+          {"source", s.source},
+          {"target", s.target},
+          {"stalled", v.stalled},
+          {"error", s.last_error.empty() ? json(nullptr) : json(s.last_error)}};
+}
+
+json session_summary_json(const SessionView& v) {
+  const Session& s = v.session;
+  const auto& backup = s.progress(Phase::backup);
+  const auto& transfer = s.progress(Phase::transfer);
+  return {{"id", s.id},
+          {"direction", to_string(s.direction)},
+          {"source", s.source},
+          {"target", s.target},
+          {"initiator", s.initiator},
+          {"state", api_state(s.state)},
+          {"phase", to_string(s.phase)},
+          {"startedAt", iso_time(s.created_at)},
+          {"finishedAt", iso_time(s.finished_at)},
+          {"bytes", transfer.bytes_done ? transfer.bytes_done : backup.bytes_done},
+          {"rows", backup.rows_done},
+          {"stalled", v.stalled},
+          {"error", s.last_error.empty() ? json(nullptr) : json(s.last_error)}};
+}
+
+json session_detail_json(const SessionView& v) {
+  json out = session_summary_json(v);
+  const Session& s = v.session;
+  json phases = json::array();
+  for (int i = 0; i < kPhaseCount; ++i) {
+    Phase ph = static_cast<Phase>(i);
+    if (!phase_enabled(ph, s.options)) continue;
+    const auto& p = s.progress(ph);
+    phases.push_back({{"phase", to_string(ph)},
+                      {"bytesDone", p.bytes_done},
+                      {"bytesTotal", p.bytes_total},
+                      {"rowsDone", p.rows_done},
+                      {"rowsTotal", p.rows_total},
+                      {"checkpoint", p.checkpoint},
+                      {"startedAt", iso_time(p.started_at)},
+                      {"finishedAt", iso_time(p.finished_at)}});
+  }
+  out["phases"] = phases;
+  out["progress"] = progress_json(v);
+  out["options"] = {{"compressionEnabled", s.options.compression},
+                    {"verifyAfterSync", s.options.verify},
+                    {"mode", to_string(s.options.mode)},
+                    {"method", to_string(s.options.method)},
+                    {"bandwidthLimitMBps", s.options.bandwidth_limit_mbps}};
+  out["attempt"] = s.attempt;
+  out["cancelReason"] = s.cancel_reason.empty() ? json(nullptr) : json(s.cancel_reason);
+  return out;
+}
+
+}  // namespace tandem::http

@@ -1,0 +1,155 @@
+#include "http/full_sync_routes.hpp"
+
+#include <algorithm>
+
+#include "base/json_reader.hpp"
+#include "http/api_views.hpp"
+
+namespace tandem::http {
+namespace {
+
+using nlohmann::json;
+
+Response bad_request(const JsonErrors& errs) {
+  auto e = errs.to_error("bad_request");
+  return Response::error(400, e.message, e.field);
+}
+
+// Parses the start request; on success fills `req`.
+bool parse_start(const std::string& body, const Config& config, StartFullSync& req,
+                 JsonErrors& errs) {
+  auto doc = parse_json(body, errs, "the request body");
+  if (!doc) return false;
+  ObjectReader r(*doc, "", errs);
+  auto action = r.string("action", Need::required, 16);
+  if (action && *action != "pull" && *action != "push")
+    errs.add("action", "must be \"pull\" or \"push\"");
+  if (action) req.direction = *action == "push" ? Direction::push : Direction::pull;
+  if (const json* tp = r.object("targetPeer", Need::required)) {
+    ObjectReader p(*tp, "targetPeer", errs);
+    req.peer = p.string("nodeId", Need::required, 64).value_or("");
+    p.string("ipAddress", Need::optional, 256);  // the plan's shape; informational
+    p.string("name", Need::optional, 256);
+    p.finish();
+    if (!req.peer.empty() && req.peer == config.node.id)
+      errs.add("targetPeer.nodeId", "is this node; choose another server");
+  }
+  SessionOptions& o = req.options;
+  o.compression = config.full_sync.compression;
+  o.verify = config.full_sync.verify;
+  o.bandwidth_limit_mbps = config.full_sync.bandwidth_limit_mbps;
+  if (const json* opts = r.object("options", Need::optional)) {
+    ObjectReader q(*opts, "options", errs);
+    o.compression = q.boolean("compressionEnabled", Need::optional).value_or(o.compression);
+    o.verify = q.boolean("verifyAfterSync", Need::optional).value_or(o.verify);
+    if (auto mode = q.string("mode", Need::optional, 16)) {
+      auto m = parse_sync_mode(*mode);
+      if (!m) errs.add("options.mode", "must be \"merge\" or \"mirror\"");
+      o.mode = m.value_or(SyncMode::merge);
+    }
+    if (auto method = q.string("method", Need::optional, 16)) {
+      auto m = parse_transport_method(*method);
+      if (!m) errs.add("options.method", "must be \"actor\" or \"http\"");
+      else if (*m == TransportMethod::http)
+        errs.add("options.method", "the HTTP fallback transport is not available in this build yet; use \"actor\"");
+      o.method = m.value_or(TransportMethod::actor);
+    }
+    if (auto bw = q.number("bandwidthLimitMBps", Need::optional, 0, 1e6)) {
+      // A request may lower the configured cap, never lift it.
+      double cap = config.full_sync.bandwidth_limit_mbps;
+      o.bandwidth_limit_mbps = cap > 0 && (*bw == 0 || *bw > cap) ? cap : *bw;
+    }
+    q.finish();
+  }
+  r.finish();
+  return errs.empty();
+}
+
+bool valid_id_param(const std::string& id) { return is_valid_session_id(id); }
+
+}  // namespace
+
+void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
+  router.add("POST", "/api/admin/sync/full-sync", Auth::admin_token, [&node, &config](const Request& q) {
+    StartFullSync req;
+    JsonErrors errs;
+    if (!parse_start(q.body, config, req, errs)) return bad_request(errs);
+    auto a = node.start_full_sync(req);
+    if (a.status == 202) {
+      const PeerConfig* peer = config.find_peer(req.peer);
+      std::string other = peer ? peer->name : req.peer;
+      std::string flow = req.direction == Direction::pull ? other + " → " + config.node.name
+                                                          : config.node.name + " → " + other;
+      return Response::json(202, {{"success", true}, {"sessionId", a.session_id},
+                                  {"message", "Full sync started: " + flow}});
+    }
+    json body = {{"error", a.error}};
+    if (a.status == 404) body["field"] = "targetPeer.nodeId";
+    if (!a.session_id.empty()) body["sessionId"] = a.session_id;
+    return Response::json(a.status, body);
+  });
+
+  router.add("GET", "/api/sync/backup-progress", Auth::admin_token, [&node](const Request& q) {
+    auto it = q.query.find("sessionId");
+    if (it == q.query.end()) return Response::error(400, "is required", "sessionId");
+    if (!valid_id_param(it->second)) return Response::error(400, "is not a session id (fs-…)", "sessionId");
+    auto v = node.session(it->second);
+    if (!v.ok()) return Response::error(503, v.error().message);
+    if (!v->has_value()) return Response::error(404, "unknown session " + it->second, "sessionId");
+    return Response::json(200, progress_json(**v));
+  });
+
+  router.add("POST", "/api/admin/sync/full-sync/{id}/cancel", Auth::admin_token, [&node](const Request& q) {
+    const auto& id = q.params.at("id");
+    if (!valid_id_param(id)) return Response::error(400, "is not a session id (fs-…)", "id");
+    auto st = node.cancel(id, "requested through the API from " + q.remote);
+    if (!st.ok()) {
+      int code = st.error().message.rfind("unknown session", 0) == 0 ? 404 : 409;
+      return Response::error(code, st.error().message, "id");
+    }
+    return Response::json(202, {{"success", true}, {"sessionId", id}, {"message", "cancel requested"}});
+  });
+
+  router.add("GET", "/api/admin/sync/sessions", Auth::admin_token, [&node](const Request& q) {
+    std::size_t limit = 20;
+    if (auto it = q.query.find("limit"); it != q.query.end()) {
+      const auto& t = it->second;
+      if (t.empty() || t.size() > 4 || !std::all_of(t.begin(), t.end(), ::isdigit) ||
+          std::stoul(t) < 1 || std::stoul(t) > 1000)
+        return Response::error(400, "must be a whole number from 1 to 1000", "limit");
+      limit = std::stoul(t);
+    }
+    auto list = node.sessions(limit);
+    if (!list.ok()) return Response::error(503, list.error().message);
+    json out = json::array();
+    for (const auto& v : *list) out.push_back(session_summary_json(v));
+    return Response::json(200, {{"sessions", out}});
+  });
+
+  router.add("GET", "/api/admin/sync/sessions/{id}", Auth::admin_token, [&node](const Request& q) {
+    const auto& id = q.params.at("id");
+    if (!valid_id_param(id)) return Response::error(400, "is not a session id (fs-…)", "id");
+    auto v = node.session(id);
+    if (!v.ok()) return Response::error(503, v.error().message);
+    if (!v->has_value()) return Response::error(404, "unknown session " + id, "id");
+    return Response::json(200, session_detail_json(**v));
+  });
+
+  router.add("GET", "/api/admin/sync/peers", Auth::admin_token, [&node](const Request&) {
+    auto peers = node.peers();
+    if (!peers.ok()) return Response::error(503, peers.error().message);
+    json nodes = json::array();
+    for (const auto& p : *peers)
+      nodes.push_back({{"id", p.id}, {"name", p.name}, {"local", p.local},
+                       {"reachable", p.reachable}, {"detail", p.detail}});
+    return Response::json(200, {{"nodes", nodes}});
+  });
+
+  router.add("POST", "/api/admin/sync/clear-stuck", Auth::admin_token, [&node](const Request&) {
+    auto cleared = node.clear_stuck();
+    if (!cleared.ok()) return Response::error(503, cleared.error().message);
+    return Response::json(200, {{"cleared", *cleared}});
+  });
+}
+
+}  // namespace tandem::http

@@ -1,0 +1,6 @@
+# Data-plane benchmark (a program, not a test; nothing is registered with ctest):
+# tools/bench-dataplane builds and runs it. Two durable sandbox clusters, tandem's
+# backup/restore/verify against pg_dump|pg_restore and the bare staging-merge floor.
+add_executable(bench_dataplane ${PROJECT_SOURCE_DIR}/tests/bench/bench_dataplane.cpp)
+target_link_libraries(bench_dataplane PRIVATE
+  tandem_dataplane tandem_test_support tandem_root tandem_warnings)

@@ -1,0 +1,179 @@
+#include "tests/support/tandem_node.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/free_port.hpp"
+
+#ifndef TANDEM_BINARY_DIR
+#error "TANDEM_BINARY_DIR must name the build directory"
+#endif
+
+namespace tandem::test {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string tandemd_path() {
+  const char* over = std::getenv("TANDEMD");
+  return over && *over ? over : std::string(TANDEM_BINARY_DIR) + "/tandemd";
+}
+
+TandemNode::TandemNode(std::string id, std::string name, std::string workdir, const PgSandbox& db)
+    : id_(std::move(id)), name_(std::move(name)), dir_(std::move(workdir)) {
+  state_dir_ = dir_ + "/" + id_ + "-state";
+  log_path_ = dir_ + "/" + id_ + ".log";
+  http_port_ = free_tcp_port();
+  actor_port_ = free_tcp_port();
+  token_ = "token-" + id_ + "-0123456789abcdef";
+  config_ = {
+      {"node", {{"id", id_}, {"name", name_}}},
+      {"database", {{"conninfo", db.conninfo()}}},
+      {"state_dir", state_dir_},
+      {"http", {{"listen", "127.0.0.1:" + std::to_string(http_port_)}, {"admin_token", token_}}},
+      {"actor", {{"listen", "127.0.0.1:" + std::to_string(actor_port_)},
+                 {"secret", "shared-test-secret-0123456789"}}},
+      {"peers", json::array()},
+      {"sync", {{"tables", {"public.*"}}, {"exclude_rows", {{"public.customers", "is_demo"}}}}},
+      {"full_sync", {{"chunk_bytes", 65536}, {"stall_after_s", 30}, {"peer_retry_limit", 8}}},
+      {"log_level", "info"}};
+}
+
+TandemNode::~TandemNode() {
+  if (process_) kill9();
+}
+
+void TandemNode::add_peer(const TandemNode& other) {
+  config_["peers"].push_back({{"id", other.id()},
+                              {"name", other.name()},
+                              {"actor", "127.0.0.1:" + std::to_string(other.actor_port())},
+                              {"http", "127.0.0.1:" + std::to_string(other.http_port())}});
+}
+
+void TandemNode::start(bool wait_healthy) {
+  if (process_) throw std::runtime_error("node " + id_ + " is already running");
+  std::string cfg = dir_ + "/" + id_ + ".json";
+  std::ofstream(cfg) << config_.dump(2);
+  process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      "/bin/sh", "-c", "exec '" + tandemd_path() + "' --config '" + cfg + "' 2>>'" + log_path_ + "'"});
+  if (wait_healthy && !wait_until([&] { return healthy(); }, std::chrono::seconds(20)))
+    throw std::runtime_error("node " + id_ + " did not become healthy; log:\n" + log());
+}
+
+void TandemNode::stop() {
+  if (!process_) return;
+  process_->signal(SIGTERM);
+  auto st = process_->wait_for(std::chrono::seconds(20));
+  if (!st) {
+    process_->signal(SIGKILL);
+    process_->wait_for(std::chrono::seconds(5));
+    process_.reset();
+    throw std::runtime_error("node " + id_ + " ignored SIGTERM for 20 s; log:\n" + log());
+  }
+  process_.reset();
+}
+
+void TandemNode::kill9() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  process_->wait_for(std::chrono::seconds(10));
+  process_.reset();
+}
+
+void TandemNode::freeze() {
+  if (process_) process_->signal(SIGSTOP);
+}
+void TandemNode::thaw() {
+  if (process_) process_->signal(SIGCONT);
+}
+
+bool TandemNode::healthy() const { return http_get(http_port_, "/healthz").status == 200; }
+
+HttpAnswer TandemNode::get(const std::string& path) const {
+  return http_request(http_port_, "GET", path, token_);
+}
+
+HttpAnswer TandemNode::post(const std::string& path, const std::string& body) const {
+  return http_request(http_port_, "POST", path, token_, body, 20);
+}
+
+HttpAnswer TandemNode::start_full_sync(const std::string& action, const std::string& peer,
+                                       const json& options) const {
+  json body = {{"action", action}, {"targetPeer", {{"nodeId", peer}}}, {"options", options}};
+  return post("/api/admin/sync/full-sync", body.dump());
+}
+
+json TandemNode::wait_progress(const std::string& id, const std::function<bool(const json&)>& done,
+                               std::chrono::milliseconds timeout) const {
+  json last;
+  wait_until(
+      [&] {
+        auto a = get("/api/sync/backup-progress?sessionId=" + id);
+        if (a.status != 200) return false;
+        last = a.json();
+        return done(last);
+      },
+      timeout, std::chrono::milliseconds(50));
+  return last;
+}
+
+json TandemNode::wait_finished(const std::string& id, std::chrono::milliseconds timeout) const {
+  return wait_progress(
+      id,
+      [](const json& p) {
+        auto s = p.value("state", "");
+        return s == "succeeded" || s == "failed" || s == "cancelled";
+      },
+      timeout);
+}
+
+std::string TandemNode::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TwoNodes::TwoNodes(double scale, bool start) {
+  char tmpl[] = "/tmp/tandem-nodes.XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  if (auto s = db_a.load_sample_app(scale, false); !s.ok())
+    throw std::runtime_error("load a: " + s.error().describe());
+  if (auto s = db_b.load_sample_app(scale, true); !s.ok())
+    throw std::runtime_error("load b: " + s.error().describe());
+  a = std::make_unique<TandemNode>("a", "Server A", dir_, db_a);
+  b = std::make_unique<TandemNode>("b", "Server B", dir_, db_b);
+  a->add_peer(*b);
+  b->add_peer(*a);
+  if (start) {
+    a->start();
+    b->start();
+  }
+}
+
+TwoNodes::~TwoNodes() {
+  a.reset();
+  b.reset();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string TwoNodes::fingerprint(const PgSandbox& db) {
+  std::string out;
+  for (const char* t : {"customers", "products", "orders", "order_items", "\"AuditLog\""}) {
+    std::string where = std::string(t) == "customers" ? " WHERE NOT is_demo" : "";
+    out += std::string(t) + "=" +
+           db.scalar(std::string("SELECT count(*) || ':' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ") +
+                     t + " x" + where) +
+           "\n";
+  }
+  return out;
+}
+
+}  // namespace tandem::test
