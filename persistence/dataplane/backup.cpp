@@ -1,3 +1,4 @@
+#include "base/failpoint.hpp"
 #include "persistence/dataplane/backup.hpp"
 
 #include <algorithm>
@@ -170,6 +171,7 @@ class ChunkCutter {
     if (report_) report_(progress_);
     buffer_.clear();
     rows_in_chunk_ = 0;
+    failpoint("backup_chunk");
     return ok_status();
   }
 

@@ -9,6 +9,7 @@
 //      others are merged from staging.
 //   4. sequences past the highest value; COMMIT.
 // Any error or a cancel: ROLLBACK, so the target (staging tables included) is as before.
+#include "base/failpoint.hpp"
 #include "persistence/dataplane/restore.hpp"
 
 #include <algorithm>
@@ -134,6 +135,7 @@ class RestoreRun {
       done_.rows_done += info.rows;
       done_.table = name;
       if (report_) report_(done_);
+      failpoint("restore_chunk");
     }
     const auto& trailer = copy_binary_trailer();
     if (auto s = conn_.copy_in_put(trailer.data(), trailer.size()); !s.ok()) return abort(s.error(), name);

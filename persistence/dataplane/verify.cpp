@@ -7,6 +7,7 @@
 // the snapshot whole. Either way the target's own demo rows (exclude_rows) are left out.
 #include <sstream>
 
+#include "base/failpoint.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
@@ -68,6 +69,7 @@ Status run_verify(const std::string& conninfo, const Manifest& manifest, const R
     done.rows_done += mt.rows;
     done.table = p.target.qualified();
     if (progress) progress(done);
+    failpoint("verify_table");
   }
   if (mismatches.empty()) return ok_status();
   std::string message = "the target differs from the source's snapshot in " +
