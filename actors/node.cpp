@@ -65,6 +65,10 @@ class NodeImpl final : public Node {
     manager_ = nullptr;
     gateway_ = nullptr;
     sys_->await_all_actors_done();
+    // Pending timers (delayed messages, request timeouts) hold strong references to
+    // their actors; a detached actor's thread waits until its actor is destroyed, and
+    // the system's destructor waits for those threads. Drop the timers first.
+    sys_->clock().cancel_all();
     sys_.reset();
   }
 
