@@ -232,6 +232,10 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
   auto position = change_log_position(*conn);
   if (!position.ok()) return position.error();
   m.change_log_position = *position;
+  // The snapshot this backup reads: periodic sync resumes exactly after it.
+  auto snap = conn->scalar("SELECT txid_current_snapshot()::text");
+  if (!snap.ok()) return snap.error();
+  m.change_log_snapshot = snap->value_or("");
   for (const auto& t : catalog->tables) m.tables.push_back(describe_table(t));
 
   auto estimated = estimate(*conn, *catalog);

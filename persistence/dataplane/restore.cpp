@@ -31,7 +31,8 @@ class RestoreRun {
     done_.rows_total = m.total_rows();
   }
 
-  Result<RestoreStats> run(const std::string& origin) {
+  Result<RestoreStats> run(const std::string& origin,
+                           const std::function<Status(pg::Connection&)>& before_commit) {
     // client_min_messages: "table … does not exist, skipping" is not news for a log.
     std::string begin = "BEGIN; SET LOCAL client_min_messages = warning; SET LOCAL tandem.origin = " +
                         conn_.quote_literal(origin) + ";";
@@ -57,6 +58,8 @@ class RestoreRun {
     for (const auto& p : plan_.tables)
       for (const auto& sql : p.sequence_updates)
         if (auto r = step(p, sql); !r.ok()) return r.error();
+    if (before_commit)
+      if (auto s = before_commit(conn_); !s.ok()) return fail(s.error(), "before commit");
     if (auto s = conn_.exec("COMMIT"); !s.ok()) return fail(s.error(), "commit");
     return stats_;
   }
@@ -169,7 +172,7 @@ Result<RestoreStats> run_restore(const RestoreRequest& req, const Manifest& mani
   if (!conn.ok()) return conn.error();
   CancelToken::Interrupt interrupt(cancel, [&] { conn->cancel(); });
   RestoreRun run(*conn, manifest, plan, spool, progress, cancel);
-  auto stats = run.run(req.origin_node);
+  auto stats = run.run(req.origin_node, req.before_commit);
   if (!stats.ok()) {
     // Explicit, so the target is back as it was when this returns (a closed connection
     // would roll back too, but only some time later). A broken connection has rolled

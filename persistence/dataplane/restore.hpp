@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/result.hpp"
@@ -24,6 +25,9 @@ namespace tandem {
 struct RestoreRequest {
   std::string conninfo;     // the target database
   std::string origin_node;  // the source's node id, stored in tandem.origin
+  // Runs inside the restore transaction just before COMMIT, so what it writes commits
+  // with the data or not at all (periodic sync's cursor for the source is set here).
+  std::function<Status(pg::Connection&)> before_commit;
 };
 
 struct RestoreStats {

@@ -83,6 +83,7 @@ json manifest_to_json(const Manifest& m) {
           {"created_at", m.created_at},
           {"snapshot_id", m.snapshot_id},
           {"change_log_position", m.change_log_position},
+          {"change_log_snapshot", m.change_log_snapshot},
           {"tables", std::move(tables)},
           {"chunks", std::move(chunks)}};
 }

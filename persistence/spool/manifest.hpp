@@ -71,7 +71,10 @@ struct Manifest {
   std::string source_node;
   std::int64_t created_at = 0;           // ms since epoch
   std::string snapshot_id;               // pg_export_snapshot() (informational)
-  std::int64_t change_log_position = 0;  // periodic sync resumes after this change id
+  std::int64_t change_log_position = 0;  // the newest change id the snapshot saw (informational)
+  // txid_current_snapshot() of the backup's transaction: the changes it saw are in the
+  // data; periodic sync with the source resumes from here (its cursor's prev snapshot).
+  std::string change_log_snapshot;
   std::vector<ManifestTable> tables;
   std::vector<ChunkInfo> chunks;         // by index, contiguous from 0
 

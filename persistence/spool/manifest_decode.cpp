@@ -177,6 +177,7 @@ Result<Manifest> manifest_from_json(const json& j) {
   m.snapshot_id = text(r, "snapshot_id");
   m.change_log_position =
       r.integer("change_log_position", Need::required, 0, kMaxInt).value_or(0);
+  m.change_log_snapshot = r.string("change_log_snapshot", Need::optional, 1 << 20).value_or("");
   m.tables = read_list<ManifestTable>(r, "tables", errs,
                                       [&](ObjectReader& t) { return read_table(t, errs); });
   m.chunks = read_list<ChunkInfo>(r, "chunks", errs,

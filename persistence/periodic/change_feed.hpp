@@ -1,0 +1,115 @@
+// Periodic sync's data plane: capturing changes, serving them to a peer, applying a
+// peer's changes with conflict resolution. libpq only; the actors call it from workers.
+//
+// Capture: tandemd installs (idempotently) schema "tandem" with
+//   tandem.change_log(id bigserial, table_schema, table_name, op 'I'|'U'|'D', pk jsonb,
+//                     row_data jsonb, origin text, changed_at timestamptz, txid bigint,
+//                     superseded boolean)
+//   tandem.cursors(peer, prev_snapshot, window_snapshot, last_id, updated_at)
+//   tandem.peer_acks(peer, acked_snapshot, updated_at)
+//   tandem.conflicts(id, table_schema, table_name, pk, local_row, remote_row, local_origin,
+//                    remote_origin, local_changed_at, remote_changed_at, winner, policy, resolved_at)
+//   tandem.quarantine(id, peer, change jsonb, error, at)
+//   tandem.meta(key, value)   -- schema version, this node's id
+// and one row trigger per synced table. A write made with the session setting
+// `tandem.origin` set (full-sync restore, periodic apply) is NOT captured: only changes
+// that originate on this node are logged, so nothing ever echoes back. Rows for which the
+// table's exclude_rows predicate is true are not captured.
+//
+// Exact batches without gaps: a cursor is a pair of transaction snapshots (PgQ's idea):
+// a batch holds the changes whose transaction is visible in the window snapshot but not
+// in the previous one, in id order, so a transaction that commits late is never skipped.
+// A large window is served in pages (last_id). The receiver stores the cursor in the same
+// transaction that applies the batch: a restart neither loses nor repeats a change.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "persistence/pg/catalog.hpp"
+#include "persistence/pg/connection.hpp"
+
+namespace tandem {
+
+struct ChangeCursor {
+  std::string prev_snapshot;    // txid_snapshot text; "" = from the start of the log
+  std::string window_snapshot;  // "" = no window open: the next fetch opens one
+  std::int64_t last_id = 0;     // within the window: changes with id <= last_id are done
+};
+
+struct Change {
+  std::int64_t id = 0;
+  std::string schema;
+  std::string table;
+  char op = 'I';           // 'I', 'U', 'D'
+  nlohmann::json pk;       // {"col": value, …} of the primary key
+  nlohmann::json row;      // the new row (I, U); null for D
+  std::string origin;      // the node where the change was made
+  std::int64_t changed_at = 0;  // ms since epoch (clock_timestamp() at the change)
+};
+
+struct ChangeBatch {
+  std::vector<Change> changes;  // id order
+  ChangeCursor next;            // where the receiver stands after applying this batch
+  bool more = false;            // the window has more pages, or a newer window exists
+};
+
+nlohmann::json batch_to_json(const ChangeBatch& b);
+Result<ChangeBatch> batch_from_json(const nlohmann::json& j);
+
+// ---- serving side (the node whose changes are read) ----------------------------------
+
+// Creates/migrates schema tandem and the capture triggers of every table in `catalog`
+// (dropping triggers of tables no longer synced). Idempotent; safe at every start.
+Status install_change_capture(pg::Connection& conn, const pg::Catalog& catalog,
+                              const std::string& local_node);
+
+// The changes made on this node after `after`, at most `limit` of them, and records that
+// `peer` has applied everything up to `after` (its acknowledgement, for conflict
+// detection and pruning).
+Result<ChangeBatch> fetch_changes(pg::Connection& conn, const std::string& local_node,
+                                  const std::string& peer, const ChangeCursor& after,
+                                  std::size_t limit);
+
+// Deletes log rows every peer in `peers` has acknowledged. Returns how many.
+Result<std::uint64_t> prune_change_log(pg::Connection& conn, const std::vector<std::string>& peers);
+
+// Local changes not yet acknowledged by `peer` (the "pending" figure of the API).
+Result<std::uint64_t> pending_changes(pg::Connection& conn, const std::string& local_node,
+                                      const std::string& peer);
+
+// ---- receiving side -------------------------------------------------------------------
+
+struct ApplyStats {
+  std::uint64_t applied = 0;
+  std::uint64_t conflicts = 0;     // recorded in tandem.conflicts (either winner)
+  std::uint64_t skipped = 0;       // lost a conflict: the local version stays
+  std::uint64_t quarantined = 0;   // failed to apply: kept in tandem.quarantine
+  std::int64_t newest_changed_at = 0;  // of the applied changes (for lag)
+};
+
+// Applies `batch` from `peer` in one transaction with `SET LOCAL tandem.origin = peer`,
+// each change under a savepoint (a change that fails is quarantined, the rest goes on),
+// resolving conflicts with local changes the peer has not seen yet by `policy`
+// (last_writer_wins: later changed_at wins, ties go to the greater node id;
+// prefer_node:<id>: that node's version wins); a local change that loses is marked
+// superseded so it is never sent. Stores batch.next as the cursor for `peer` in the same
+// transaction.
+Result<ApplyStats> apply_changes(pg::Connection& conn, const pg::Catalog& catalog,
+                                 const ChangeBatch& batch, const std::string& peer,
+                                 const std::string& local_node, const ConflictPolicy& policy);
+
+// The cursor stored for `peer` ("" fields when none yet).
+Result<ChangeCursor> load_cursor(pg::Connection& conn, const std::string& peer);
+
+// After a full sync from `peer` whose backup read `snapshot`: the cursor becomes
+// {prev = snapshot}. Runs on the connection (and inside the transaction) given.
+Status set_cursor_after_full_sync(pg::Connection& conn, const std::string& peer,
+                                  const std::string& snapshot);
+
+}  // namespace tandem
