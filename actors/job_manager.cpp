@@ -39,6 +39,7 @@ struct manager_state {
   std::map<std::string, caf::actor> jobs;    // session id -> its job here
   std::map<std::string, SessionView> views;  // latest view of every live session
   std::map<std::string, int> restarts;       // crashes per session, for back-off
+  caf::actor change_server;                  // periodic sync's serving side
   static inline const char* name = "job_manager";
 };
 
@@ -89,7 +90,13 @@ std::optional<Session> stored(Self* self, const std::string& id) {
 
 SessionView view_of(Self* self, const Session& s) {
   auto it = self->state.views.find(s.id);
-  if (it != self->state.views.end()) return it->second;
+  if (it != self->state.views.end()) {
+    // Judged now, not when the job last published: a job whose peer died publishes
+    // nothing more, and that is exactly when it must show as stalled.
+    SessionView v = it->second;
+    v.stalled = is_stalled(v.session, now_ms(), self->state.ctx->config.full_sync.stall_after_s * 1000LL);
+    return v;
+  }
   SessionView v;
   v.session = s;
   v.live = false;
@@ -263,10 +270,12 @@ json clear_stuck(Self* self) {
   return cleared;
 }
 
-caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, caf::actor> links) {
+caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, caf::actor> links,
+                          caf::actor change_server) {
   auto& st = self->state;
   st.ctx = ctx;
   st.links = std::move(links);
+  st.change_server = std::move(change_server);
   auto journal = SqliteJournal::open(ctx->journal_path);
   if (!journal.ok()) {
     log::error("manager") << journal.error().describe();
@@ -374,6 +383,21 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
       },
       [=](stuck_atom) -> std::string { return clear_stuck(self).dump(); },
 
+      // ---- from periodic sync ----
+      // Whether a full sync with `peer` holds the lock (periodic sync with it pauses).
+      [=](fullsync_atom, const std::string& peer) -> bool {
+        auto& st = self->state;
+        if (!st.lock) return false;
+        auto it = st.views.find(*st.lock);
+        if (it == st.views.end()) return true;  // starting: be safe
+        return it->second.session.source == peer || it->second.session.target == peer;
+      },
+      [=](changes_atom, const std::string& client, const std::string& cursor, std::uint64_t limit) {
+        auto rp = self->make_response_promise();
+        rp.delegate(self->state.change_server, changes_atom::value, client, cursor, limit);
+        return rp;
+      },
+
       // ---- from jobs ----
       [=](progress_atom, const std::string& view_json) {
         auto v = view_from_json(json::parse(view_json, nullptr, false));
@@ -466,8 +490,9 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
 }  // namespace
 
 caf::actor spawn_job_manager(caf::actor_system& sys, NodeContextPtr ctx,
-                             std::map<std::string, caf::actor> links) {
-  return sys.spawn<caf::detached>(job_manager, std::move(ctx), std::move(links));
+                             std::map<std::string, caf::actor> links, caf::actor change_server) {
+  return sys.spawn<caf::detached>(job_manager, std::move(ctx), std::move(links),
+                                  std::move(change_server));
 }
 
 }  // namespace tandem

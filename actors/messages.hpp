@@ -42,6 +42,7 @@ using chunk_atom = caf::atom_constant<caf::atom("chunk")>;        // T->S: one c
 using mirror_atom = caf::atom_constant<caf::atom("mirror")>;      // T->S: the session as it is now
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      // either way: cancel a session
 using ping_atom = caf::atom_constant<caf::atom("ping")>;          // liveness of the link
+using changes_atom = caf::atom_constant<caf::atom("changes")>;    // periodic: a batch after a cursor
 
 // The answer to reserve/push/mirror/cancel: status "ok", "busy" (session_id names the
 // running session), "gone" (no such live session), "refused" (bad token), "error".
@@ -99,6 +100,14 @@ using down_atom = caf::atom_constant<caf::atom("down")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using stored_atom = caf::atom_constant<caf::atom("stored")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using pending_atom = caf::atom_constant<caf::atom("pending")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using fullsync_atom = caf::atom_constant<caf::atom("fullsync")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+using prune_atom = caf::atom_constant<caf::atom("prune")>;
 
 // A worker (blocking, detached) reports on the phase it runs. `attempt` is the stale-work
 // guard: the job drops reports whose attempt is not its session's current one.

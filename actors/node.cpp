@@ -10,6 +10,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/node_api.hpp"
+#include "actors/periodic_actors.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
@@ -42,7 +43,16 @@ class NodeImpl final : public Node {
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     std::map<std::string, caf::actor> links;
     for (const auto& p : ctx_->config.peers) links[p.id] = spawn_peer_link(*sys_, ctx_, p);
-    manager_ = spawn_job_manager(*sys_, ctx_, links);
+#ifdef TANDEM_WITH_PERIODIC
+    change_server_ = spawn_change_server(*sys_, ctx_);
+#endif
+    manager_ = spawn_job_manager(*sys_, ctx_, links, change_server_);
+#ifdef TANDEM_WITH_PERIODIC
+    for (const auto& p : ctx_->config.peers)
+      periodic_.push_back(spawn_periodic_sync(*sys_, ctx_, p, links[p.id], manager_));
+    actors_.push_back(change_server_);
+#endif
+    for (auto& a : periodic_) actors_.push_back(a);
     gateway_ = spawn_peer_gateway(*sys_, ctx_, manager_);
     for (auto& [id, l] : links) actors_.push_back(l);
     actors_.push_back(gateway_);
@@ -64,6 +74,8 @@ class NodeImpl final : public Node {
     actors_.clear();
     manager_ = nullptr;
     gateway_ = nullptr;
+    change_server_ = nullptr;
+    periodic_.clear();
     sys_->await_all_actors_done();
     // Pending timers (delayed messages, request timeouts) hold strong references to
     // their actors; a detached actor's thread waits until its actor is destroyed, and
@@ -154,6 +166,45 @@ class NodeImpl final : public Node {
     return out;
   }
 
+  Result<std::vector<PeriodicStatus>> periodic() override {
+    if (!sys_) return make_error("stopped", "the node is stopping");
+    std::vector<PeriodicStatus> out;
+    caf::scoped_actor self{*sys_};
+    for (const auto& a : periodic_) {
+      self->request(a, kAskTimeout, status_atom::value, change_server_)
+          .receive(
+              [&](const std::string& text) {
+                auto j = json::parse(text, nullptr, false);
+                PeriodicStatus s;
+                s.peer = j.value("peer", "");
+                s.name = j.value("name", "");
+                s.state = j.value("state", "");
+                s.last_round_at = j.value("lastRoundAt", std::int64_t{0});
+                s.lag_s = j.value("lagSeconds", 0.0);
+                if (j.contains("pending") && j["pending"].is_number())
+                  s.pending = j["pending"].get<std::uint64_t>();
+                s.applied = j.value("applied", std::uint64_t{0});
+                s.conflicts = j.value("conflicts", std::uint64_t{0});
+                s.quarantined = j.value("quarantined", std::uint64_t{0});
+                if (j.contains("lastError") && j["lastError"].is_string()) s.last_error = j["lastError"];
+                out.push_back(s);
+              },
+              [&](caf::error& e) {
+                log::warn("node") << "periodic status: " << sys_->render(e);
+              });
+    }
+    return out;
+  }
+
+  Status set_periodic_paused(bool paused) override {
+    if (!sys_) return make_error("stopped", "the node is stopping");
+    for (const auto& a : periodic_) {
+      if (paused) caf::anon_send(a, pause_atom::value);
+      else caf::anon_send(a, resume_atom::value);
+    }
+    return ok_status();
+  }
+
  private:
   // One request to the manager; `on_reply` runs on this thread with the answer.
   template <class F, class... Ts>
@@ -171,6 +222,8 @@ class NodeImpl final : public Node {
   std::unique_ptr<caf::actor_system> sys_;
   caf::actor manager_;
   caf::actor gateway_;
+  caf::actor change_server_;
+  std::vector<caf::actor> periodic_;  // one per peer
   std::vector<caf::actor> actors_;
 };
 

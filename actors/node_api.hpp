@@ -46,6 +46,20 @@ struct PeerStatus {
   std::string detail;  // why not, when not
 };
 
+// Periodic sync with one peer, as GET /api/admin/sync/periodic shows it.
+struct PeriodicStatus {
+  std::string peer;
+  std::string name;
+  std::string state;  // idle, running, paused, paused_full_sync, peer_unreachable, error
+  std::int64_t last_round_at = 0;  // ms; 0 never
+  double lag_s = 0;
+  std::optional<std::uint64_t> pending;  // this node's changes the peer has not fetched
+  std::uint64_t applied = 0;
+  std::uint64_t conflicts = 0;
+  std::uint64_t quarantined = 0;
+  std::string last_error;
+};
+
 class NodeApi {
  public:
   virtual ~NodeApi() = default;
@@ -58,6 +72,9 @@ class NodeApi {
   // Ends stalled sessions (no progress for full_sync.stall_after_s) and frees the lock;
   // returns the ids it ended.
   virtual Result<std::vector<std::string>> clear_stuck() = 0;
+  virtual Result<std::vector<PeriodicStatus>> periodic() = 0;
+  // Pauses or resumes periodic sync with every peer.
+  virtual Status set_periodic_paused(bool paused) = 0;
 };
 
 // Starts the actor system, the gateway on actor.listen, one link per peer and the job

@@ -87,6 +87,10 @@ caf::behavior peer_endpoint(caf::event_based_actor* self, caf::actor manager, st
       [=](cancel_atom a, const std::string& t, const std::string& id, const std::string& reason) {
         return pass(self, ok(t), "cancel", client, refused, manager, a, client, id, reason);
       },
+      [=](changes_atom a, const std::string& t, const std::string& cursor, std::uint64_t limit) {
+        return pass(self, ok(t), "changes", client, std::string(R"({"error":"bad token"})"), manager,
+                    a, client, cursor, limit);
+      },
       [=](get_atom a, const std::string& t, const std::string& id) {
         return pass(self, ok(t), "get", client, refused, manager, a, client, id);
       },

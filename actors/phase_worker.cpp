@@ -5,10 +5,12 @@
 #include <chrono>
 
 #include "actors/messages.hpp"
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "persistence/dataplane/backup.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
+#include "persistence/periodic/change_feed.hpp"
 #include "persistence/spool/spool.hpp"
 
 namespace tandem {
@@ -37,9 +39,17 @@ const char* task_phase(WorkerTask t) {
 // backup, a summary for restore).
 Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const ProgressFn& progress) {
   const Session& s = o.session;
+  const std::string& conninfo = ctx.config.database_conninfo;
+  if (o.task == WorkerTask::drop_staging) {
+    // Runs after the spool was removed: opening it here would create it again.
+    auto conn = open_data_plane_connection(conninfo, task_phase(o.task));
+    if (!conn.ok()) return conn.error();
+    auto st = drop_staging(*conn, s.id);
+    if (!st.ok()) return st.error();
+    return std::string("staging dropped");
+  }
   auto spool = Spool::open(ctx.spool_dir(s.id));
   if (!spool.ok()) return spool.error();
-  const std::string& conninfo = ctx.config.database_conninfo;
 
   if (o.task == WorkerTask::backup) {
     BackupRequest req;
@@ -57,21 +67,25 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
 
   auto conn = open_data_plane_connection(conninfo, task_phase(o.task));
   if (!conn.ok()) return conn.error();
-  if (o.task == WorkerTask::drop_staging) {
-    auto st = drop_staging(*conn, s.id);
-    if (!st.ok()) return st.error();
-    return std::string("staging dropped");
-  }
   auto manifest = spool->read_manifest();
   if (!manifest.ok()) return manifest.error();
+  if (o.task == WorkerTask::convert) failpoint("convert_plan");  // lets tests crash inside convert
   auto plan = plan_restore(*conn, *manifest, ctx.selection(), s.options.mode);
   if (!plan.ok()) return plan.error();
   if (o.task == WorkerTask::convert) {
     return "plan for " + std::to_string(plan->tables.size()) + " tables";
   }
   if (o.task == WorkerTask::restore) {
-    auto stats = run_restore(RestoreRequest{conninfo, s.source}, *manifest, *plan, *spool,
-                             progress, *o.cancel);
+    RestoreRequest req{conninfo, s.source, {}};
+    // Periodic sync with the source resumes right after the backup's snapshot, and the
+    // cursor commits with the data (or not at all).
+#ifdef TANDEM_WITH_PERIODIC
+    if (!manifest->change_log_snapshot.empty())
+      req.before_commit = [&](pg::Connection& c) {
+        return set_cursor_after_full_sync(c, s.source, manifest->change_log_snapshot);
+      };
+#endif
+    auto stats = run_restore(req, *manifest, *plan, *spool, progress, *o.cancel);
     if (!stats.ok()) return stats.error();
     return "rows loaded " + std::to_string(stats->rows_loaded) + ", inserted " +
            std::to_string(stats->rows_inserted) + ", updated " + std::to_string(stats->rows_updated) +

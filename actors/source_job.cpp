@@ -87,6 +87,19 @@ void cancel_locally(Self* self, const std::string& reason) {
   if (record(self, ended, "cancel_requested(source side, target unreachable)").ok()) finish(self);
 }
 
+// Takes the target's session (sent by it, or fetched when it went quiet) as our copy.
+peer_reply adopt_mirror(Self* self, const std::string& session_json) {
+  auto& st = self->state;
+  st.last_contact = steady_clock::now();
+  auto next = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
+  if (!next.ok() || next->id != st.s.id) return peer_reply{"error", "bad session", st.s.id};
+  if (auto r = record(self, *next, "mirror(" + std::string(to_string(next->state)) + ")"); !r.ok())
+    return peer_reply{"error", r.error().describe(), st.s.id};
+  if (next->state == State::cancelling && st.cancel) st.cancel->cancel();
+  if (is_terminal(next->state)) finish(self);
+  return peer_reply{"ok", {}, st.s.id};
+}
+
 backup_status status_of(Self* self) {
   auto& st = self->state;
   backup_status b;
@@ -215,15 +228,7 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
       },
       // The target's session as it is now.
       [=](mirror_atom, const std::string& session_json) -> peer_reply {
-        auto& st = self->state;
-        st.last_contact = steady_clock::now();
-        auto next = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
-        if (!next.ok() || next->id != st.s.id) return peer_reply{"error", "bad session", st.s.id};
-        if (auto r = record(self, *next, "mirror(" + std::string(to_string(next->state)) + ")"); !r.ok())
-          return peer_reply{"error", r.error().describe(), st.s.id};
-        if (next->state == State::cancelling && st.cancel) st.cancel->cancel();
-        if (is_terminal(next->state)) finish(self);
-        return peer_reply{"ok", {}, st.s.id};
+        return adopt_mirror(self, session_json);
       },
       // An admin here cancels: the target drives the cancel; if it cannot be reached,
       // this side ends its copy on its own (the target learns "gone" later).
@@ -254,7 +259,9 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
                     self->request(endpoint, seconds(5), get_atom::value, token, id)
                         .then([=](const peer_reply& r) {
                                 if (r.status == "ok") {
-                                  self->send(self, mirror_atom::value, r.detail);
+                                  // Not a send to ourselves: the handler's reply would come
+                                  // back as a message nobody handles and stop this job.
+                                  adopt_mirror(self, r.detail);
                                 } else if (r.status == "gone") {
                                   Session ended = self->state.s;
                                   ended.state = State::failed;

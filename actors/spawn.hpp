@@ -24,8 +24,9 @@ caf::actor spawn_peer_link(caf::actor_system& sys, NodeContextPtr ctx, PeerConfi
 caf::actor spawn_peer_gateway(caf::actor_system& sys, NodeContextPtr ctx, caf::actor manager);
 
 // `links`: peer id -> its peer_link.
+// `change_server`: periodic sync's serving side, to which peers' change requests go.
 caf::actor spawn_job_manager(caf::actor_system& sys, NodeContextPtr ctx,
-                             std::map<std::string, caf::actor> links);
+                             std::map<std::string, caf::actor> links, caf::actor change_server);
 
 // The side that receives the data drives the session (the state machine's owner).
 caf::actor spawn_target_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,

@@ -199,6 +199,16 @@ void apply(Self* self, const Event& ev) {
 
 // ---- reaching the source -------------------------------------------------------------
 
+// Uses `endpoint` for the source from now on, watching it: requests to a node whose
+// connection dropped (killed, cut, frozen past the heartbeat timeout) are not failed by
+// CAF until their own deadline (30 s for a chunk), so the job must notice the drop itself.
+void adopt_endpoint(Self* self, const caf::actor& endpoint, const std::string& token) {
+  auto& st = self->state;
+  if (st.endpoint != endpoint) self->monitor(endpoint);
+  st.endpoint = endpoint;
+  st.token = token;
+}
+
 // Gets the source's endpoint from the link, then calls `then`; a failure is a lost peer.
 template <class F>
 void with_endpoint(Self* self, F then) {
@@ -210,8 +220,7 @@ void with_endpoint(Self* self, F then) {
           [=](const std::string& token, const caf::actor& endpoint, const std::string& error) {
             if (!current(self, attempt, phase)) return;
             if (!endpoint) return apply(self, PeerLost{error});
-            self->state.endpoint = endpoint;
-            self->state.token = token;
+            adopt_endpoint(self, endpoint, token);
             then();
           },
           [=](const caf::error& e) {
@@ -433,6 +442,14 @@ caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool r
   // A worker that dies without a final report counts as a failed one.
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (st.endpoint && dm.source == st.endpoint.address()) {  // the link to the source dropped
+      st.endpoint = nullptr;
+      // Only backup and transfer need the source; convert, restore and verify go on.
+      bool needs_source = st.s.phase == Phase::backup || st.s.phase == Phase::transfer;
+      if (st.s.state == State::running && needs_source)
+        apply(self, PeerLost{"connection to the source lost: " + self->system().render(dm.reason)});
+      return;
+    }
     if (!st.worker || dm.source != st.worker.address()) return;
     worker_report r;
     r.attempt = st.s.attempt;
@@ -470,8 +487,7 @@ caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool r
                   auto& st = self->state;
                   if (st.s.attempt != attempt || st.s.state != State::waiting_peer) return;
                   if (!endpoint) return apply(self, PeerLost{error});
-                  st.endpoint = endpoint;
-                  st.token = token;
+                  adopt_endpoint(self, endpoint, token);
                   apply(self, PeerBack{});
                 },
                 [=](const caf::error& e) { apply(self, PeerLost{self->system().render(e)}); });

@@ -15,8 +15,11 @@
 #include "config/config.hpp"
 #include "actors/node_api.hpp"
 #include "daemon/state_dir.hpp"
+#include "http/event_routes.hpp"
 #include "http/full_sync_routes.hpp"
+#include "http/periodic_routes.hpp"
 #include "http/health_routes.hpp"
+#include "http/metrics_route.hpp"
 #include "http/server.hpp"
 
 namespace {
@@ -105,6 +108,9 @@ int main(int argc, char** argv) {
   auto router = std::make_shared<http::Router>(config->admin_token);
   http::add_health_routes(*router, {config->node.id, kVersion});
   http::add_full_sync_routes(*router, **node, *config);
+  http::add_periodic_routes(*router, **node);
+  http::add_event_routes(*router, **node, config->node.id);
+  http::add_metrics_route(*router, **node);
   http::Server server(config->http_listen, router);
   if (auto s = server.start(); !s.ok()) {
     log::error("tandemd") << s.error().describe();

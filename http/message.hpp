@@ -2,7 +2,9 @@
 // and can be tested without a socket.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,11 +25,27 @@ struct Request {
   std::string header(const std::string& lower_name) const;
 };
 
+// Where a streaming handler (Server-Sent Events) writes. send() returns false once the
+// client has gone or the server is stopping: the handler must then return.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual bool send(const std::string& event, const std::string& data) = 0;
+  virtual bool keepalive() = 0;  // an SSE comment line, to find out whether the client is there
+  virtual bool stopping() const = 0;
+};
+
+using StreamHandler = std::function<void(const Request&, EventSink&)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streaming route: the server answers 200 text/event-stream and runs it
+  // (with `request`, whose params are filled) instead of sending `body`.
+  StreamHandler stream;
+  std::shared_ptr<const Request> request;
 
   static Response json(int status, const nlohmann::json& body);
   // Every error body is {error: "<what is wrong>", field?: "<the field>"} (SPEC.md).

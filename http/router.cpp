@@ -24,7 +24,7 @@ std::vector<std::string> split_path(const std::string& path) {
 
 void Router::add(std::string method, std::string pattern, Auth auth, Handler handler) {
   routes_.push_back(
-      Route{std::move(method), split_path(pattern), pattern, auth, std::move(handler)});
+      Route{std::move(method), split_path(pattern), pattern, auth, std::move(handler), {}});
 }
 
 bool Router::match(const Route& r, const std::vector<std::string>& segs,
@@ -63,6 +63,13 @@ Response Router::dispatch(Request req) const {
       }
     }
     req.params = std::move(params);
+    if (r.stream) {
+      Response streaming;
+      streaming.content_type = "text/event-stream";
+      streaming.stream = r.stream;
+      streaming.request = std::make_shared<const Request>(std::move(req));
+      return streaming;
+    }
     try {
       return r.handler(req);
     } catch (const std::exception& e) {
@@ -72,6 +79,10 @@ Response Router::dispatch(Request req) const {
   }
   if (path_known) return Response::error(405, "method " + req.method + " not allowed here");
   return Response::error(404, "no such route: " + req.path);
+}
+
+void Router::add_stream(std::string method, std::string pattern, Auth auth, StreamHandler handler) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), pattern, auth, {}, std::move(handler)});
 }
 
 std::vector<std::string> Router::describe() const {

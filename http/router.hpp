@@ -21,6 +21,8 @@ class Router {
   explicit Router(std::string admin_token) : admin_token_(std::move(admin_token)) {}
 
   void add(std::string method, std::string pattern, Auth auth, Handler handler);
+  // A Server-Sent Events route: after auth, the server streams through `handler`.
+  void add_stream(std::string method, std::string pattern, Auth auth, StreamHandler handler);
 
   // Finds the route, checks auth, fills req.params, runs the handler. Never throws:
   // a handler's exception becomes a 500 with a generic message (and is logged).
@@ -36,6 +38,7 @@ class Router {
     std::string pattern;
     Auth auth;
     Handler handler;
+    StreamHandler stream;
   };
   static bool match(const Route& r, const std::vector<std::string>& path_segments,
                     std::map<std::string, std::string>& params);

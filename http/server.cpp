@@ -12,6 +12,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <istream>
 
@@ -53,9 +54,54 @@ bool read_body(HTTPServerRequest& in, std::size_t limit, std::string& body) {
   return true;
 }
 
+// Writes SSE frames to the response stream; a failed write means the client left.
+class StreamSink : public EventSink {
+ public:
+  StreamSink(std::ostream& out, const std::atomic<bool>& stopping) : out_(out), stopping_(stopping) {}
+  bool send(const std::string& event, const std::string& data) override {
+    out_ << "event: " << event << "\n";
+    std::size_t start = 0;
+    while (true) {  // a data line per line of the payload
+      auto nl = data.find('\n', start);
+      out_ << "data: " << data.substr(start, nl == std::string::npos ? std::string::npos : nl - start) << "\n";
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    out_ << "\n";
+    out_.flush();
+    return out_.good() && !stopping_;
+  }
+  bool keepalive() override {
+    out_ << ": keepalive\n\n";
+    out_.flush();
+    return out_.good() && !stopping_;
+  }
+  bool stopping() const override { return stopping_; }
+
+ private:
+  std::ostream& out_;
+  const std::atomic<bool>& stopping_;
+};
+
+void run_stream(HTTPServerResponse& out, const Response& r, const std::atomic<bool>& stopping) {
+  out.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK, "OK");
+  out.setContentType("text/event-stream");
+  out.set("Cache-Control", "no-store");
+  out.set("X-Accel-Buffering", "no");
+  out.setChunkedTransferEncoding(true);
+  std::ostream& body = out.send();
+  StreamSink sink(body, stopping);
+  try {
+    r.stream(*r.request, sink);
+  } catch (const std::exception& e) {
+    log::warn("http") << "event stream ended: " << e.what();
+  }
+}
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(const Router& router, const ServerOptions& opts) : router_(router), opts_(opts) {}
+  Handler(const Router& router, const ServerOptions& opts, const std::atomic<bool>& stopping)
+      : router_(router), opts_(opts), stopping_(stopping) {}
 
   void handleRequest(HTTPServerRequest& in, HTTPServerResponse& out) override {
     Request req;
@@ -72,25 +118,30 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (!read_body(in, opts_.max_body_bytes, req.body))
       return send(out, Response::error(413, "request body is larger than " +
                                                 std::to_string(opts_.max_body_bytes) + " bytes"));
-    send(out, router_.dispatch(std::move(req)));
+    Response r = router_.dispatch(std::move(req));
+    if (r.stream) return run_stream(out, r, stopping_);
+    send(out, r);
   }
 
  private:
   const Router& router_;
   const ServerOptions& opts_;
+  const std::atomic<bool>& stopping_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(std::shared_ptr<const Router> router, const ServerOptions& opts)
-      : router_(std::move(router)), opts_(opts) {}
+  Factory(std::shared_ptr<const Router> router, const ServerOptions& opts,
+          const std::atomic<bool>& stopping)
+      : router_(std::move(router)), opts_(opts), stopping_(stopping) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(*router_, opts_);
+    return new Handler(*router_, opts_, stopping_);
   }
 
  private:
   std::shared_ptr<const Router> router_;
   const ServerOptions& opts_;
+  const std::atomic<bool>& stopping_;
 };
 
 }  // namespace
@@ -102,6 +153,7 @@ struct Server::Impl {
   std::unique_ptr<Poco::ThreadPool> pool;
   std::unique_ptr<Poco::Net::HTTPServer> server;
   std::uint16_t bound_port = 0;
+  std::atomic<bool> stopping{false};  // tells event streams to end
 };
 
 Server::Server(HostPort listen, std::shared_ptr<const Router> router, ServerOptions opts)
@@ -128,7 +180,7 @@ Status Server::start() {
     params->setKeepAlive(true);
     impl_->pool = std::make_unique<Poco::ThreadPool>(2, impl_->opts.max_threads);
     impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-        Poco::makeShared<Factory>(impl_->router, impl_->opts), *impl_->pool, socket, params);
+        Poco::makeShared<Factory>(impl_->router, impl_->opts, impl_->stopping), *impl_->pool, socket, params);
     impl_->server->start();
   } catch (const Poco::Exception& e) {
     return make_error("http_listen", "cannot listen on " + impl_->listen.text() + ": " +
@@ -141,6 +193,7 @@ Status Server::start() {
 
 void Server::stop() {
   if (!impl_->server) return;
+  impl_->stopping = true;
   impl_->server->stopAll(true);
   impl_->server.reset();
   impl_->pool->joinAll();

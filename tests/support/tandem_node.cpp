@@ -1,5 +1,7 @@
 #include "tests/support/tandem_node.hpp"
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -55,12 +57,18 @@ void TandemNode::add_peer(const TandemNode& other) {
                               {"http", "127.0.0.1:" + std::to_string(other.http_port())}});
 }
 
+void TandemNode::set_peer_actor_port(const std::string& peer_id, int port) {
+  for (auto& p : config_["peers"])
+    if (p["id"] == peer_id) p["actor"] = "127.0.0.1:" + std::to_string(port);
+}
+
 void TandemNode::start(bool wait_healthy) {
   if (process_) throw std::runtime_error("node " + id_ + " is already running");
   std::string cfg = dir_ + "/" + id_ + ".json";
   std::ofstream(cfg) << config_.dump(2);
   process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      "/bin/sh", "-c", "exec '" + tandemd_path() + "' --config '" + cfg + "' 2>>'" + log_path_ + "'"});
+      "/bin/sh", "-c", "exec '" + tandemd_path() + "' --config '" + cfg + "' 2>>'" + log_path_ + "'"},
+      env_);
   if (wait_healthy && !wait_until([&] { return healthy(); }, std::chrono::seconds(20)))
     throw std::runtime_error("node " + id_ + " did not become healthy; log:\n" + log());
 }
@@ -130,6 +138,57 @@ json TandemNode::wait_finished(const std::string& id, std::chrono::milliseconds 
         return s == "succeeded" || s == "failed" || s == "cancelled";
       },
       timeout);
+}
+
+json TandemNode::wait_phase(const std::string& id, const std::string& phase,
+                            std::chrono::milliseconds timeout) const {
+  return wait_progress(
+      id,
+      [&](const json& p) {
+        return p.value("phase", "") == phase && p.value("detailedState", "") == "running";
+      },
+      timeout);
+}
+
+std::string session_id_of(const HttpAnswer& started) {
+  if (started.status != 202) return "";
+  return started.json().value("sessionId", "");
+}
+
+json TandemNode::session_detail(const std::string& id) const {
+  return get("/api/admin/sync/sessions/" + id).json();
+}
+
+std::uint64_t TandemNode::checkpoint(const std::string& id, const std::string& phase) const {
+  for (const auto& p : session_detail(id).value("phases", json::array()))
+    if (p.value("phase", "") == phase) return p.value("checkpoint", std::uint64_t{0});
+  return 0;
+}
+
+std::string TandemNode::spool_dir(const std::string& id) const { return state_dir_ + "/spool/" + id; }
+
+std::map<std::string, std::string> chunk_files(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("chunk-", 0) != 0) continue;
+    struct stat st {};
+    if (::stat(e.path().c_str(), &st) != 0) continue;
+    out[name] = std::to_string(st.st_ino) + ":" +
+                std::to_string(st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+  }
+  return out;
+}
+
+int rewritten_chunks(const std::map<std::string, std::string>& before,
+                     const std::map<std::string, std::string>& after) {
+  int n = 0;
+  for (const auto& [name, identity] : before) {
+    auto it = after.find(name);
+    if (it == after.end() || it->second != identity) ++n;
+  }
+  return n;
 }
 
 std::string TandemNode::log() const {

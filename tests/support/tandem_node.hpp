@@ -7,6 +7,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,12 @@ class TandemNode {
   // The config as it will be written at start(); edit before starting.
   nlohmann::json& config() { return config_; }
   void add_peer(const TandemNode& other);
+  // Reaches peer `peer_id`'s actor port at 127.0.0.1:`port` instead (a TcpProxy); edit
+  // before start.
+  void set_peer_actor_port(const std::string& peer_id, int port);
+  // Extra environment for the daemon ("NAME=VALUE", e.g. TANDEM_FAILPOINTS=...), used
+  // at the next start().
+  EnvOverrides& env() { return env_; }
 
   void start(bool wait_healthy = true);  // appends to the same log across restarts
   void stop();                           // SIGTERM, wait; false-y exit fails the test
@@ -51,6 +59,16 @@ class TandemNode {
   nlohmann::json wait_finished(const std::string& session_id,
                                std::chrono::milliseconds timeout = std::chrono::seconds(90)) const;
 
+  // Waits until the session runs `phase` (detailedState "running"); the last answer.
+  nlohmann::json wait_phase(const std::string& session_id, const std::string& phase,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // GET /api/admin/sync/sessions/{id}: the session with its phases and checkpoints.
+  nlohmann::json session_detail(const std::string& session_id) const;
+  // The journaled checkpoint of `phase` (0 when unknown).
+  std::uint64_t checkpoint(const std::string& session_id, const std::string& phase) const;
+  // Where this node keeps the session's chunk files (gone once the session ended).
+  std::string spool_dir(const std::string& session_id) const;
+
   std::string log() const;
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
@@ -63,8 +81,21 @@ class TandemNode {
   std::string id_, name_, dir_, state_dir_, log_path_, token_;
   int http_port_ = 0, actor_port_ = 0;
   nlohmann::json config_;
+  EnvOverrides env_;
   std::unique_ptr<ChildProcess> process_;
 };
+
+// The sessionId of a 202 answer to start_full_sync, or "" (so a test can ASSERT on it).
+std::string session_id_of(const HttpAnswer& started);
+
+// Identity of each chunk file in a spool directory: name -> "inode:mtime_ns". A chunk
+// written again (tmp + rename) gets a new identity, so comparing two snapshots shows
+// which chunks were fetched twice.
+std::map<std::string, std::string> chunk_files(const std::string& spool_dir);
+
+// How many chunks of `before` are missing or different in `after` (written again).
+int rewritten_chunks(const std::map<std::string, std::string>& before,
+                     const std::map<std::string, std::string>& after);
 
 // Two nodes: a holds the sample app at `scale`, b an aged copy of it.
 class TwoNodes {

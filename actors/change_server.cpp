@@ -1,0 +1,109 @@
+// change_server — the serving side of periodic sync on this node (detached: libpq).
+// At start it installs change capture (schema tandem + triggers), retrying every 10 s
+// while the database is away; it answers peers' requests for changes after their cursor,
+// counts what a peer has not fetched yet, and prunes the log every minute.
+//
+//   (changes_atom, peer, cursor_json, limit) -> batch_json | error text in {"error": …}
+//   (pending_atom, peer)                     -> uint64 (or max when unknown)
+#include <caf/all.hpp>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/periodic_actors.hpp"
+#include "base/log.hpp"
+#include "persistence/dataplane/session_settings.hpp"
+#include "persistence/periodic/change_feed.hpp"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono;
+using nlohmann::json;
+
+struct change_server_state {
+  NodeContextPtr ctx;
+  std::optional<pg::Connection> conn;
+  bool installed = false;
+  static inline const char* name = "change_server";
+};
+
+using Self = caf::stateful_actor<change_server_state>;
+
+// (Re)connects and installs capture; false (logged) while the database is away.
+bool ready(Self* self) {
+  auto& st = self->state;
+  if (st.conn && st.installed && PQstatus(st.conn->raw()) == CONNECTION_OK) return true;
+  st.installed = false;
+  auto conn = open_data_plane_connection(st.ctx->config.database_conninfo, "periodic serve");
+  if (!conn.ok()) {
+    log::warn("periodic") << "change capture: " << conn.error().describe();
+    st.conn.reset();
+    return false;
+  }
+  st.conn = std::move(*conn);
+  auto catalog = pg::load_catalog(*st.conn, st.ctx->selection());
+  Status s = catalog.ok() ? install_change_capture(*st.conn, *catalog, st.ctx->node_id())
+                          : Status(catalog.error());
+  if (!s.ok()) {
+    log::error("periodic") << "cannot install change capture: " << s.error().describe();
+    return false;
+  }
+  st.installed = true;
+  log::info("periodic") << "change capture installed on " << catalog->tables.size() << " tables";
+  return true;
+}
+
+std::vector<std::string> peer_ids(const NodeContext& ctx) {
+  std::vector<std::string> ids;
+  for (const auto& p : ctx.config.peers) ids.push_back(p.id);
+  return ids;
+}
+
+caf::behavior change_server(Self* self, NodeContextPtr ctx) {
+  self->state.ctx = std::move(ctx);
+  self->send(self, tick_atom::value);
+  self->send(self, prune_atom::value);
+  return {
+      [=](tick_atom) {
+        if (!ready(self)) self->delayed_send(self, seconds(10), tick_atom::value);
+      },
+      [=](prune_atom) {
+        self->delayed_send(self, minutes(1), prune_atom::value);
+        if (!ready(self)) return;
+        auto n = prune_change_log(*self->state.conn, peer_ids(*self->state.ctx));
+        if (!n.ok()) log::warn("periodic") << "prune: " << n.error().describe();
+        else if (*n > 0) log::info("periodic") << "pruned " << *n << " changes every peer has";
+      },
+      [=](changes_atom, const std::string& peer, const std::string& cursor_json,
+          std::uint64_t limit) -> std::string {
+        if (!ready(self)) return json{{"error", "this node's database is not reachable"}}.dump();
+        auto j = json::parse(cursor_json, nullptr, false);
+        ChangeCursor after;
+        if (j.is_object()) {
+          after.prev_snapshot = j.value("prev_snapshot", "");
+          after.window_snapshot = j.value("window_snapshot", "");
+          after.last_id = j.value("last_id", std::int64_t{0});
+        }
+        auto batch = fetch_changes(*self->state.conn, self->state.ctx->node_id(), peer, after,
+                                   std::min<std::uint64_t>(limit, 20000));
+        if (!batch.ok()) return json{{"error", batch.error().describe()}}.dump();
+        return batch_to_json(*batch).dump();
+      },
+      [=](pending_atom, const std::string& peer) -> std::uint64_t {
+        if (!ready(self)) return UINT64_MAX;
+        auto n = pending_changes(*self->state.conn, self->state.ctx->node_id(), peer);
+        return n.ok() ? *n : UINT64_MAX;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_change_server(caf::actor_system& sys, NodeContextPtr ctx) {
+  return sys.spawn<caf::detached>(change_server, std::move(ctx));
+}
+
+}  // namespace tandem
