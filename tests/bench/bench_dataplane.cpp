@@ -267,7 +267,7 @@ TandemRun run_tandem(const PgSandbox& a, const PgSandbox& b, const std::string& 
     Clock::time_point last = Clock::now();
     std::uint64_t last_bytes = 0;
     CancelToken cancel;
-    auto stats = run_restore(RestoreRequest{target, "a"}, run.manifest, plan, target_spool,
+    auto stats = run_restore(RestoreRequest{target, "a", {}}, run.manifest, plan, target_spool,
                              per_table_clock(run.per_table, last, last_bytes), cancel);
     if (!stats.ok()) return stats.error();
     run.stats = *stats;

@@ -73,7 +73,7 @@ SyncOutcome full_sync(const PgSandbox& source, const PgSandbox& target, const Sy
   ProgressFn progress = [&](const DataProgress& p) {
     if (o.on_restore_progress) o.on_restore_progress(p, cancel);
   };
-  auto stats = run_restore(RestoreRequest{target.conninfo(), "a"}, out.manifest, out.plan, *spool,
+  auto stats = run_restore(RestoreRequest{target.conninfo(), "a", {}}, out.manifest, out.plan, *spool,
                            progress, cancel);
   if (!stats.ok()) return failed("restore", stats.error());
   out.stats = *stats;
