@@ -4,7 +4,13 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +31,29 @@ using nlohmann::json;
 
 constexpr auto kAskTimeout = seconds(15);
 
+// Fails when something listens on `at` (or it cannot be bound at all).
+Status ensure_port_free(const HostPort& at) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  std::string port = std::to_string(at.port);
+  if (getaddrinfo(at.host.c_str(), port.c_str(), &hints, &found) != 0 || !found)
+    return make_error("actor_listen", "cannot resolve " + at.text(), "actor.listen");
+  std::string why;
+  int fd = ::socket(found->ai_family, SOCK_STREAM, 0);
+  int one = 1;
+  if (fd < 0) why = std::strerror(errno);
+  else if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+           ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, 1) != 0)
+    why = errno == EADDRINUSE ? "the port is in use by another process" : std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  freeaddrinfo(found);
+  if (!why.empty())
+    return make_error("actor_listen", "cannot listen on " + at.text() + ": " + why, "actor.listen");
+  return ok_status();
+}
+
 class NodeImpl final : public Node {
  public:
   explicit NodeImpl(NodeContextPtr ctx) : ctx_(std::move(ctx)) {
@@ -43,21 +72,23 @@ class NodeImpl final : public Node {
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     std::map<std::string, caf::actor> links;
     for (const auto& p : ctx_->config.peers) links[p.id] = spawn_peer_link(*sys_, ctx_, p);
-#ifdef TANDEM_WITH_PERIODIC
     change_server_ = spawn_change_server(*sys_, ctx_);
-#endif
     manager_ = spawn_job_manager(*sys_, ctx_, links, change_server_);
-#ifdef TANDEM_WITH_PERIODIC
     for (const auto& p : ctx_->config.peers)
       periodic_.push_back(spawn_periodic_sync(*sys_, ctx_, p, links[p.id], manager_));
     actors_.push_back(change_server_);
-#endif
     for (auto& a : periodic_) actors_.push_back(a);
     gateway_ = spawn_peer_gateway(*sys_, ctx_, manager_);
     for (auto& [id, l] : links) actors_.push_back(l);
     actors_.push_back(gateway_);
     const auto& at = ctx_->config.actor_listen;
-    auto port = sys_->middleman().publish(gateway_, at.port, at.host.c_str(), /*reuse=*/false);
+    // CAF binds without SO_REUSEADDR unless asked for SO_REUSEPORT too: without reuse a
+    // restart after kill -9 cannot bind while the dead daemon's connections linger;
+    // with it, a second daemon could silently share the port. So first make sure nobody
+    // listens there (a plain SO_REUSEADDR bind fails if anyone does), then publish with
+    // reuse.
+    if (auto free = ensure_port_free(at); !free.ok()) return free;
+    auto port = sys_->middleman().publish(gateway_, at.port, at.host.c_str(), /*reuse=*/true);
     if (!port)
       return make_error("actor_listen", "cannot listen on " + at.text() + ": " +
                                             sys_->render(port.error()),

@@ -79,12 +79,10 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     RestoreRequest req{conninfo, s.source, {}};
     // Periodic sync with the source resumes right after the backup's snapshot, and the
     // cursor commits with the data (or not at all).
-#ifdef TANDEM_WITH_PERIODIC
     if (!manifest->change_log_snapshot.empty())
       req.before_commit = [&](pg::Connection& c) {
         return set_cursor_after_full_sync(c, s.source, manifest->change_log_snapshot);
       };
-#endif
     auto stats = run_restore(req, *manifest, *plan, *spool, progress, *o.cancel);
     if (!stats.ok()) return stats.error();
     return "rows loaded " + std::to_string(stats->rows_loaded) + ", inserted " +

@@ -6,7 +6,8 @@
 //                     row_data jsonb, origin text, changed_at timestamptz, txid bigint,
 //                     superseded boolean)
 //   tandem.cursors(peer, prev_snapshot, window_snapshot, last_id, updated_at)
-//   tandem.peer_acks(peer, acked_snapshot, updated_at)
+//   tandem.peer_acks(peer, acked_snapshot, acked_window, acked_last_id, updated_at)
+//                    -- the cursor the peer sent with its last fetch: what it has applied
 //   tandem.conflicts(id, table_schema, table_name, pk, local_row, remote_row, local_origin,
 //                    remote_origin, local_changed_at, remote_changed_at, winner, policy, resolved_at)
 //   tandem.quarantine(id, peer, change jsonb, error, at)
@@ -21,6 +22,11 @@
 // in the previous one, in id order, so a transaction that commits late is never skipped.
 // A large window is served in pages (last_id). The receiver stores the cursor in the same
 // transaction that applies the batch: a restart neither loses nor repeats a change.
+//
+// Row encoding: Change::row / Change::pk hold to_jsonb's encoding of each column, except
+// numeric and json/jsonb columns, which travel as their text form (a JSON number would
+// pass through a C++ double and lose digits or trailing zeros); apply reads both back.
+// Generated columns are left out (the receiver recomputes them).
 #pragma once
 
 #include <cstdint>
@@ -56,18 +62,23 @@ struct Change {
 struct ChangeBatch {
   std::vector<Change> changes;  // id order
   ChangeCursor next;            // where the receiver stands after applying this batch
-  bool more = false;            // the window has more pages, or a newer window exists
+  bool more = false;            // the window has more pages, or (when the window was opened
+                                // by an earlier fetch) newer changes wait: fetch again now
 };
 
 nlohmann::json batch_to_json(const ChangeBatch& b);
+nlohmann::json change_to_json(const Change& c);  // one element of batch_to_json's "changes"
 Result<ChangeBatch> batch_from_json(const nlohmann::json& j);
 
 // ---- serving side (the node whose changes are read) ----------------------------------
 
 // Creates/migrates schema tandem and the capture triggers of every table in `catalog`
 // (dropping triggers of tables no longer synced). Idempotent; safe at every start.
+// A table without a primary key gets no trigger (periodic sync addresses rows by key):
+// it is logged and, when `warnings` is given, described there; the install goes on.
 Status install_change_capture(pg::Connection& conn, const pg::Catalog& catalog,
-                              const std::string& local_node);
+                              const std::string& local_node,
+                              std::vector<std::string>* warnings = nullptr);
 
 // The changes made on this node after `after`, at most `limit` of them, and records that
 // `peer` has applied everything up to `after` (its acknowledgement, for conflict

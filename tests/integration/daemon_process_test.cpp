@@ -4,12 +4,18 @@
 
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/free_port.hpp"
 #include "tests/support/http_client.hpp"
@@ -134,11 +140,50 @@ TEST_F(DaemonProcess, SecondDaemonOnSameStateDirIsRefused) {
   EXPECT_TRUE(healthy()) << "the first daemon keeps running";
 }
 
+TEST_F(DaemonProcess, ActorPortInUseIsAClearError) {
+  auto first = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  json other = config_;
+  other["state_dir"] = dir_ + "/state2";
+  other["http"]["listen"] = "127.0.0.1:" + std::to_string(free_tcp_port());  // only actor clashes
+  auto r = run_process({TANDEMD_PATH, "--config", write_config(other, "b.json")}, {},
+                       std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("actor.listen"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in use"), std::string::npos) << r.err;
+}
+
+TEST_F(DaemonProcess, RestartRightAfterKill9GetsItsPortsBack) {
+  auto first = start(write_config(config_), dir_ + "/a.log");
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  // An open connection to the actor port leaves the port held (FIN_WAIT) when the
+  // daemon dies; the restarted daemon must bind it anyway.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(
+      std::stoi(config_["actor"]["listen"].get<std::string>().substr(10))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // accepted by the daemon
+  first->signal(SIGKILL);
+  first->wait_for(std::chrono::seconds(5));
+  // Read what the daemon sent (else close() resets instead of closing cleanly); then the
+  // daemon's side of the connection sits in TIME_WAIT, holding the port.
+  char buf[4096];
+  while (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+  }
+  ::close(fd);
+  auto second = start(write_config(config_), dir_ + "/a2.log");
+  EXPECT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10))) << read(dir_ + "/a2.log");
+}
+
 TEST_F(DaemonProcess, PortInUseIsAClearError) {
   auto first = start(write_config(config_), dir_ + "/a.log");
   ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
   json other = config_;
   other["state_dir"] = dir_ + "/state2";
+  other["actor"]["listen"] = "127.0.0.1:" + std::to_string(free_tcp_port());  // only http clashes
   auto r = run_process({TANDEMD_PATH, "--config", write_config(other, "b.json")},
                        {}, std::chrono::seconds(10));
   EXPECT_EQ(r.exit_code, 1);

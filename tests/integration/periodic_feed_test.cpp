@@ -1,0 +1,422 @@
+// Periodic sync's data plane between two sandbox clusters, driven the way a periodic
+// round drives it: fetch on the source node, apply on the other, cursor carried over.
+// Convergence is judged by the data plane's content checksums, not by the code under test.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "persistence/dataplane/session_settings.hpp"
+#include "persistence/dataplane/table_checksum.hpp"
+#include "persistence/periodic/change_feed.hpp"
+#include "tests/support/pg_sandbox.hpp"
+
+namespace tandem {
+namespace {
+
+using test::PgSandbox;
+
+struct Node {
+  std::string id;
+  PgSandbox* db = nullptr;
+  std::unique_ptr<pg::Connection> conn;
+  pg::Catalog catalog;
+
+  std::string scalar(const std::string& sql) const { return db->scalar(sql); }
+  void exec(const std::string& sql) const { db->exec(sql); }
+};
+
+class PeriodicFeed : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    a_db_ = new PgSandbox();
+    b_db_ = new PgSandbox();
+  }
+  static void TearDownTestSuite() {
+    delete a_db_;
+    delete b_db_;
+  }
+  void SetUp() override {
+    a_.id = "a";
+    a_.db = a_db_;
+    b_.id = "b";
+    b_.db = b_db_;
+    both("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS tandem CASCADE;"
+         "DROP TYPE IF EXISTS mood; CREATE SCHEMA public;");
+  }
+
+  static void both(const std::string& sql) {
+    a_db_->exec("SET client_min_messages = warning; " + sql);
+    b_db_->exec("SET client_min_messages = warning; " + sql);
+  }
+
+  // Connects, reads the catalog and installs capture on `n`.
+  void install(Node& n, const pg::TableSelection& sel = {}, std::vector<std::string>* warnings = nullptr) {
+    auto conn = open_data_plane_connection(n.db->conninfo(), "periodic test");
+    ASSERT_TRUE(conn.ok()) << conn.error().describe();
+    n.conn = std::make_unique<pg::Connection>(std::move(*conn));
+    auto catalog = pg::load_catalog(*n.conn, sel);
+    ASSERT_TRUE(catalog.ok()) << catalog.error().describe();
+    n.catalog = std::move(*catalog);
+    auto s = install_change_capture(*n.conn, n.catalog, n.id, warnings);
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+  }
+  void start(const std::string& ddl, const pg::TableSelection& sel = {}) {
+    both(ddl);
+    install(a_, sel);
+    install(b_, sel);
+  }
+
+  // One periodic round from -> to: pages until the feed says there is no more.
+  ApplyStats sync(Node& from, Node& to, std::size_t limit = 5000) {
+    ApplyStats total;
+    auto cursor = load_cursor(*to.conn, from.id);
+    EXPECT_TRUE(cursor.ok()) << cursor.error().describe();
+    ChangeCursor at = cursor.ok() ? *cursor : ChangeCursor{};
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto batch = fetch_changes(*from.conn, from.id, to.id, at, limit);
+      EXPECT_TRUE(batch.ok()) << batch.error().describe();
+      if (!batch.ok()) break;
+      // Through the wire format, as the actors send it.
+      auto wire = batch_from_json(nlohmann::json::parse(batch_to_json(*batch).dump()));
+      EXPECT_TRUE(wire.ok()) << wire.error().describe();
+      auto stats = apply_changes(*to.conn, to.catalog, *wire, from.id, to.id, policy_);
+      EXPECT_TRUE(stats.ok()) << stats.error().describe();
+      if (!stats.ok()) break;
+      total.applied += stats->applied;
+      total.conflicts += stats->conflicts;
+      total.skipped += stats->skipped;
+      total.quarantined += stats->quarantined;
+      at = batch->next;
+      if (!batch->more) break;
+    }
+    return total;
+  }
+
+  // "schema.table" -> "rows:sum" of every user table (the data plane's checksum SQL).
+  static std::map<std::string, std::string> sums(const Node& n) {
+    auto conn = open_data_plane_connection(n.db->conninfo(), "checksum");
+    if (!conn.ok()) throw std::runtime_error(conn.error().describe());
+    pg::TableSelection all;
+    all.tables = {"*.*"};
+    auto catalog = pg::load_catalog(*conn, all);
+    if (!catalog.ok()) throw std::runtime_error(catalog.error().describe());
+    std::map<std::string, std::string> out;
+    for (const auto& t : catalog->tables) {
+      std::vector<std::string> cols;
+      for (const auto* c : t.copied_columns()) cols.push_back(c->name);
+      auto sum = run_checksum(*conn, checksum_sql(*conn, pg::qualified_name(*conn, t.schema, t.name) + " t",
+                                                  "t", cols, ""));
+      if (!sum.ok()) throw std::runtime_error(sum.error().describe());
+      out[t.qualified()] = std::to_string(sum->rows) + ":" + sum->sum;
+    }
+    return out;
+  }
+  std::int64_t count(const Node& n, const std::string& sql) { return std::stoll(n.scalar(sql)); }
+
+  static PgSandbox* a_db_;
+  static PgSandbox* b_db_;
+  Node a_, b_;
+  ConflictPolicy policy_;
+};
+
+PgSandbox* PeriodicFeed::a_db_ = nullptr;
+PgSandbox* PeriodicFeed::b_db_ = nullptr;
+
+const char* kItems = "CREATE TABLE items (id int PRIMARY KEY, name text, qty int);";
+
+TEST_F(PeriodicFeed, InsertUpdateDeleteEachWayWithoutEcho) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, 'a' || g, g FROM generate_series(1, 5) g;"
+          "UPDATE items SET qty = 100 WHERE id = 2; DELETE FROM items WHERE id = 3;");
+  EXPECT_EQ(sync(a_, b_).applied, 7u);
+  EXPECT_EQ(sums(a_), sums(b_));
+  EXPECT_EQ(count(b_, "SELECT qty FROM items WHERE id = 2"), 100);
+
+  b_.exec("INSERT INTO items VALUES (10, 'b', 1); UPDATE items SET name = 'bee' WHERE id = 1;"
+          "DELETE FROM items WHERE id = 5;");
+  EXPECT_EQ(sync(b_, a_).applied, 3u);
+  EXPECT_EQ(sums(a_), sums(b_));
+  EXPECT_EQ(a_.scalar("SELECT name FROM items WHERE id = 1"), "bee");
+
+  // No echo: what each node applied was not captured, so the rounds back are empty.
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM tandem.change_log"), 3);
+  EXPECT_EQ(sync(a_, b_).applied, 0u);
+  EXPECT_EQ(sync(b_, a_).applied, 0u);
+  // An UPDATE that changes nothing is not a change.
+  a_.exec("UPDATE items SET qty = qty");
+  auto pending = pending_changes(*a_.conn, "a", "b");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, 0u);
+}
+
+TEST_F(PeriodicFeed, KeyChangingUpdateMovesTheRow) {
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'one', 1)");
+  sync(a_, b_);
+  a_.exec("UPDATE items SET id = 2, name = 'two' WHERE id = 1");
+  EXPECT_EQ(a_.scalar("SELECT string_agg(op::text, '' ORDER BY id) FROM tandem.change_log"), "IDI");
+  sync(a_, b_);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id || ':' || name, ',') FROM items"), "2:two");
+}
+
+TEST_F(PeriodicFeed, ForeignKeyChainFromOneTransactionAppliesInOrder) {
+  start("CREATE TABLE parent (id int PRIMARY KEY);"
+        "CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent);"
+        "CREATE TABLE grandchild (id int PRIMARY KEY, child_id int NOT NULL REFERENCES child);");
+  a_.exec("BEGIN; INSERT INTO parent VALUES (1); INSERT INTO child VALUES (10, 1);"
+          "INSERT INTO grandchild VALUES (100, 10); INSERT INTO parent VALUES (2);"
+          "UPDATE child SET parent_id = 2; DELETE FROM parent WHERE id = 1; COMMIT;");
+  auto stats = sync(a_, b_);
+  EXPECT_EQ(stats.quarantined, 0u);
+  EXPECT_EQ(stats.applied, 6u);
+  EXPECT_EQ(sums(a_), sums(b_));
+}
+
+TEST_F(PeriodicFeed, LateCommittingTransactionIsNotSkipped) {
+  start(kItems);
+  auto t1 = pg::Connection::open(a_.db->conninfo());
+  ASSERT_TRUE(t1.ok());
+  ASSERT_TRUE(t1->exec("BEGIN; INSERT INTO items VALUES (1, 'late', 1)").ok());  // smaller id
+  a_.exec("INSERT INTO items VALUES (2, 'early', 2)");                          // commits first
+  EXPECT_EQ(sync(a_, b_).applied, 1u);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(name, ',') FROM items"), "early");
+  ASSERT_TRUE(t1->exec("COMMIT").ok());
+  EXPECT_EQ(sync(a_, b_).applied, 1u);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(name, ',' ORDER BY id) FROM items"), "late,early");
+  EXPECT_EQ(sync(a_, b_).applied, 0u);
+}
+
+TEST_F(PeriodicFeed, ExcludedRowsAreNotCaptured) {
+  pg::TableSelection sel;
+  sel.exclude_rows = {{"public.users", "is_demo"}};
+  start("CREATE TABLE users (id int PRIMARY KEY, name text, is_demo boolean);", sel);
+  a_.exec("INSERT INTO users VALUES (1, 'real', false), (2, 'demo', true), (3, 'unknown', NULL);"
+          "UPDATE users SET name = 'demo2' WHERE id = 2; DELETE FROM users WHERE id = 2;");
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM tandem.change_log WHERE pk->>'id' = '2'"), 0);
+  sync(a_, b_);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM users"), "1,3");
+}
+
+// Key 1 is written last on A, key 2 last on B: whichever way the rounds go, both nodes
+// end with the later version of each row, and both record the conflicts.
+TEST_F(PeriodicFeed, LastWriterWinsConvergesBothWays) {
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'base', 0), (2, 'base', 0)");
+  sync(a_, b_);
+  sync(b_, a_);
+  b_.exec("UPDATE items SET name = 'b-early' WHERE id = 1");
+  a_.exec("UPDATE items SET name = 'a-early' WHERE id = 2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  a_.exec("UPDATE items SET name = 'a-late' WHERE id = 1");
+  b_.exec("UPDATE items SET name = 'b-late' WHERE id = 2");
+  auto ab = sync(a_, b_);
+  auto ba = sync(b_, a_);
+  EXPECT_EQ(ab.conflicts, 2u);
+  EXPECT_EQ(ab.skipped, 1u);  // key 2: B's later version stays on B
+  // A had not seen B's key-2 change either: it records the same conflict and, by the same
+  // rule, takes B's version; key 1 is not sent at all (superseded on B).
+  EXPECT_EQ(ba.conflicts, 1u);
+  EXPECT_EQ(ba.skipped, 0u);
+  EXPECT_EQ(ba.applied, 1u);
+  sync(a_, b_);
+  sync(b_, a_);
+  EXPECT_EQ(sums(a_), sums(b_));
+  EXPECT_EQ(a_.scalar("SELECT string_agg(name, ',' ORDER BY id) FROM items"), "a-late,b-late");
+  EXPECT_EQ(b_.scalar("SELECT string_agg(winner || ':' || (remote_row->>'name'), ',' ORDER BY pk->>'id')"
+                      " FROM tandem.conflicts"),
+            "remote:a-late,local:a-early");
+  EXPECT_EQ(b_.scalar("SELECT local_row->>'name' FROM tandem.conflicts WHERE pk->>'id' = '2'"), "b-late");
+}
+
+TEST_F(PeriodicFeed, PreferNodeKeepsThatNodesVersion) {
+  policy_ = ConflictPolicy{ConflictPolicy::Kind::prefer_node, "a"};
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'base', 0)");
+  sync(a_, b_);
+  a_.exec("UPDATE items SET name = 'from-a' WHERE id = 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  b_.exec("UPDATE items SET name = 'from-b' WHERE id = 1");  // later, but b is not preferred
+  // B's round first this time: A sees the conflict and keeps its own version.
+  auto ba = sync(b_, a_);
+  EXPECT_EQ(ba.conflicts, 1u);
+  EXPECT_EQ(ba.skipped, 1u);
+  auto ab = sync(a_, b_);
+  EXPECT_EQ(ab.conflicts, 1u);
+  EXPECT_EQ(ab.applied, 1u);
+  sync(b_, a_);
+  EXPECT_EQ(sums(a_), sums(b_));
+  EXPECT_EQ(b_.scalar("SELECT name FROM items"), "from-a");
+  EXPECT_EQ(b_.scalar("SELECT policy FROM tandem.conflicts"), "prefer_node:a");
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM tandem.change_log WHERE NOT superseded"), 0);
+}
+
+TEST_F(PeriodicFeed, BadRowIsQuarantinedAndTheRestApplies) {
+  start(kItems);
+  b_.exec("ALTER TABLE items ADD CONSTRAINT qty_positive CHECK (qty >= 0)");
+  a_.exec("INSERT INTO items VALUES (1, 'ok', 1), (2, 'bad', -1), (3, 'ok', 3)");
+  auto stats = sync(a_, b_);
+  EXPECT_EQ(stats.applied, 2u);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,3");
+  EXPECT_EQ(b_.scalar("SELECT change->'pk'->>'id' FROM tandem.quarantine"), "2");
+  EXPECT_NE(b_.scalar("SELECT error FROM tandem.quarantine").find("qty_positive"), std::string::npos);
+  // The cursor moved past it: the next round neither retries nor blocks on it.
+  a_.exec("INSERT INTO items VALUES (4, 'ok', 4)");
+  stats = sync(a_, b_);
+  EXPECT_EQ(stats.applied, 1u);
+  EXPECT_EQ(stats.quarantined, 0u);
+}
+
+TEST_F(PeriodicFeed, CursorSurvivesACrash) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, 'x', g FROM generate_series(1, 10) g");
+  // Round 1: one page of 4 applied, then the receiver "crashes" (connection dropped).
+  auto batch = fetch_changes(*a_.conn, "a", "b", ChangeCursor{}, 4);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE(batch->more);
+  auto st = apply_changes(*b_.conn, b_.catalog, *batch, "a", "b", policy_);
+  ASSERT_TRUE(st.ok());
+  // A second page fetched but never applied: lost with the crash.
+  auto lost = fetch_changes(*a_.conn, "a", "b", batch->next, 4);
+  ASSERT_TRUE(lost.ok());
+  install(b_);  // new connection, as after a restart
+  auto resumed = sync(a_, b_, 4);
+  EXPECT_EQ(st->applied + resumed.applied, 10u);
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM items"), 10);
+}
+
+// After a full sync whose backup read snapshot S, the feed resumes exactly after S.
+TEST_F(PeriodicFeed, FeedResumesAfterAFullSyncSnapshot) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, 'in backup', g FROM generate_series(1, 3) g");
+  std::string snapshot = a_.scalar("SELECT txid_current_snapshot()::text");
+  a_.exec("INSERT INTO items VALUES (4, 'after', 4), (5, 'after', 5)");
+  ASSERT_TRUE(set_cursor_after_full_sync(*b_.conn, "a", snapshot).ok());
+  auto cursor = load_cursor(*b_.conn, "a");
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(cursor->prev_snapshot, snapshot);
+  EXPECT_EQ(sync(a_, b_).applied, 2u);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "4,5");
+}
+
+// Pages of one window, then a window opened by an earlier fetch that still has newer
+// changes behind it: `more` says so, and the loop drains everything.
+TEST_F(PeriodicFeed, MoreMeansFetchAgain) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, 'x', g FROM generate_series(1, 5) g");
+  auto p1 = fetch_changes(*a_.conn, "a", "b", ChangeCursor{}, 3);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(p1->changes.size(), 3u);
+  EXPECT_TRUE(p1->more);
+  a_.exec("INSERT INTO items VALUES (6, 'y', 6)");  // after the window opened
+  auto p2 = fetch_changes(*a_.conn, "a", "b", p1->next, 3);
+  ASSERT_TRUE(p2.ok());
+  EXPECT_EQ(p2->changes.size(), 2u);
+  EXPECT_TRUE(p2->more);
+  auto p3 = fetch_changes(*a_.conn, "a", "b", p2->next, 3);
+  ASSERT_TRUE(p3.ok());
+  ASSERT_EQ(p3->changes.size(), 1u);
+  EXPECT_EQ(p3->changes[0].pk, nlohmann::json({{"id", 6}}));
+  EXPECT_FALSE(p3->more);
+}
+
+TEST_F(PeriodicFeed, LogIsPrunedOnceEveryPeerHasIt) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, 'x', g FROM generate_series(1, 5) g");
+  auto pruned = prune_change_log(*a_.conn, {"b"});
+  ASSERT_TRUE(pruned.ok()) << pruned.error().describe();
+  EXPECT_EQ(*pruned, 0u);
+  EXPECT_EQ(*pending_changes(*a_.conn, "a", "b"), 5u);
+  sync(a_, b_);
+  sync(a_, b_);  // B's next fetch carries the cursor that acknowledges the batch
+  EXPECT_EQ(*pending_changes(*a_.conn, "a", "b"), 0u);
+  EXPECT_EQ(*prune_change_log(*a_.conn, {"b", "c"}), 0u);  // c has not fetched anything
+  EXPECT_EQ(*prune_change_log(*a_.conn, {"b"}), 5u);
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM tandem.change_log"), 0);
+  a_.exec("INSERT INTO items VALUES (6, 'y', 6)");  // newer than the ack: kept
+  EXPECT_EQ(*prune_change_log(*a_.conn, {"b"}), 0u);
+  EXPECT_EQ(sync(a_, b_).applied, 1u);
+}
+
+TEST_F(PeriodicFeed, BurstOfTenThousandConverges) {
+  start(kItems);
+  a_.exec("INSERT INTO items SELECT g, md5(g::text), g FROM generate_series(1, 10000) g;"
+          "UPDATE items SET qty = -qty WHERE id % 5 = 0; DELETE FROM items WHERE id % 10 = 1;");
+  auto t0 = std::chrono::steady_clock::now();
+  auto stats = sync(a_, b_, 5000);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(stats.applied, 13000u);
+  EXPECT_EQ(sums(a_), sums(b_));
+  std::printf("[ figure ] periodic round of %llu changes (fetch + apply, pages of 5000): %.2f s, %.0f changes/s\n",
+              static_cast<unsigned long long>(stats.applied), s, stats.applied / s);
+}
+
+// The application's session uses unusual settings on purpose: the captured form must not
+// depend on them (floats keep every digit, dates and intervals parse back the same).
+TEST_F(PeriodicFeed, RealSchemaValuesRoundTripExactly) {
+  start(R"SQL(
+    CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+    CREATE TABLE "Odd Table" ("Id" uuid PRIMARY KEY, j jsonb, js json, arr int[], tarr text[],
+      b bytea, ts timestamptz, d date, n numeric, n2 numeric(12,4), narr numeric[], f float8,
+      r real, big bigint, m mood, tv tsvector, iv interval,
+      seq bigint GENERATED ALWAYS AS IDENTITY, twice numeric GENERATED ALWAYS AS (n * 2) STORED);
+    CREATE TABLE "Bücher" (k1 text, k2 numeric, title text, PRIMARY KEY (k1, k2));
+  )SQL");
+  a_.exec(R"SQL(
+    SET TimeZone = 'America/New_York'; SET DateStyle = 'SQL, DMY'; SET extra_float_digits = 0;
+    SET IntervalStyle = 'sql_standard'; SET bytea_output = 'escape';
+    INSERT INTO "Odd Table" ("Id", j, js, arr, tarr, b, ts, d, n, n2, narr, f, r, big, m, tv, iv) VALUES
+     ('6f1c0e1e-0000-4000-8000-000000000001',
+      '{"price": 1.50, "big": 123456789012345678901234567890, "nested": [1, {"a": null}], "s": "ü\"q"}',
+      '{"b": 1,  "a": 2.50}', '{1,NULL,3}', '{"with space","quote\"d",NULL,"ü"}', '\x00ff10',
+      '2024-02-29 23:59:59.123456+00', '2024-02-28', 12345678901234567890.123456789, 1.5,
+      '{1.50,NULL,2e-5}', 0.1::float8 + 0.2::float8, 0.1, 9223372036854775807, 'happy',
+      'a fat cat', '1 day 02:03:04.5'),
+     ('6f1c0e1e-0000-4000-8000-000000000002', 'null', NULL, '{}', NULL, '', '-infinity', NULL,
+      'NaN', NULL, NULL, 'NaN', '-Infinity', -1, NULL, '', '-3 years');
+    UPDATE "Odd Table" SET f = 1e308, n = -0.000000001, iv = '1 mon -2 days'
+      WHERE "Id" = '6f1c0e1e-0000-4000-8000-000000000002';
+    INSERT INTO "Bücher" VALUES ('ä b', 1.10, 'x'), ('ä b', 2, 'y'), ('c', 3, 'z');
+    DELETE FROM "Bücher" WHERE k2 = 2;
+    UPDATE "Bücher" SET title = 'x2' WHERE k2 = 1.1;
+  )SQL");
+  auto stats = sync(a_, b_);
+  EXPECT_EQ(stats.quarantined, 0u);
+  EXPECT_EQ(stats.applied, 8u);
+  auto sa = sums(a_), sb = sums(b_);
+  EXPECT_EQ(sa, sb);
+  EXPECT_EQ(sa.at("public.Odd Table").substr(0, 2), "2:");
+  EXPECT_EQ(b_.scalar("SELECT k2::text || title FROM \"Bücher\" WHERE k1 = 'ä b'"), "1.10x2");
+  EXPECT_EQ(b_.scalar("SELECT js::text FROM \"Odd Table\" WHERE js IS NOT NULL"), "{\"b\": 1,  \"a\": 2.50}");
+}
+
+TEST_F(PeriodicFeed, InstallIsIdempotentAndFollowsTheSelection) {
+  both("CREATE TABLE items (id int PRIMARY KEY, name text, qty int);"
+       "CREATE TABLE logs (at timestamptz, line text);"  // no primary key
+       "CREATE TABLE other (id int PRIMARY KEY);");
+  std::vector<std::string> warnings;
+  install(a_, {}, &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("public.logs"), std::string::npos);
+  install(a_);
+  auto triggers = [&] {
+    return a_.scalar("SELECT string_agg(tgrelid::regclass::text, ',' ORDER BY tgrelid::regclass::text)"
+                     " FROM pg_trigger WHERE tgname = 'tandem_capture'");
+  };
+  EXPECT_EQ(triggers(), "items,other");
+  EXPECT_EQ(a_.scalar("SELECT value FROM tandem.meta WHERE key = 'schema_version'"), "1");
+  pg::TableSelection sel;
+  sel.exclude_tables = {"public.other"};
+  install(a_, sel);
+  EXPECT_EQ(triggers(), "items");
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'capture\\_%'"), 1);
+  a_.exec("INSERT INTO other VALUES (1); INSERT INTO items VALUES (1, 'x', 1)");
+  EXPECT_EQ(a_.scalar("SELECT string_agg(table_name, ',') FROM tandem.change_log"), "items");
+}
+
+}  // namespace
+}  // namespace tandem
