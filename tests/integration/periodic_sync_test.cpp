@@ -1,0 +1,164 @@
+// Periodic sync end to end: two daemons with their own PostgreSQL, interval 1 s. Each test
+// starts from equal databases (a full sync), writes on one or both nodes, and waits
+// (bounded) for the two databases to hold the same rows.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/support/tandem_node.hpp"
+
+namespace tandem::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono;
+
+class PeriodicSync : public ::testing::Test {
+ protected:
+  void start_nodes(const std::string& policy = "last_writer_wins") {
+    n_ = std::make_unique<TwoNodes>(0.02, false);
+    for (auto* node : {n_->a.get(), n_->b.get()}) {
+      node->config()["sync"]["periodic_interval_s"] = 1;
+      node->config()["sync"]["conflict_policy"] = policy;
+    }
+    n_->a->start();
+    n_->b->start();
+    auto id = n_->b->start_full_sync("pull", "a").json().value("sessionId", "");
+    ASSERT_EQ(n_->b->wait_finished(id).value("state", ""), "succeeded") << n_->b->log();
+    ASSERT_TRUE(converged(seconds(5)));
+  }
+
+  bool converged(milliseconds timeout) {
+    return wait_until([&] { return TwoNodes::fingerprint(n_->db_a) == TwoNodes::fingerprint(n_->db_b); },
+                      timeout, milliseconds(200));
+  }
+
+  json periodic(const TandemNode& node) {
+    auto p = node.get("/api/admin/sync/periodic").json();
+    return p["peers"].empty() ? json::object() : p["peers"][0];
+  }
+
+  std::unique_ptr<TwoNodes> n_;
+};
+
+TEST_F(PeriodicSync, ChangesFlowBothWaysAndNothingEchoes) {
+  start_nodes();
+  // On a: a customer, its order and two lines in one transaction (a foreign-key chain),
+  // a price change and a deletion.
+  n_->db_a.exec(R"SQL(BEGIN;
+    INSERT INTO customers (id, public_id, name, email) VALUES
+      (10000001, '00000000-0000-0000-0000-00000000a001', 'Ann Périodique', 'ann@a.test');
+    INSERT INTO orders (id, customer_id, status, ordered_at, total)
+      VALUES (10000001, 10000001, 'paid', now(), 12.50);
+    INSERT INTO order_items VALUES (10000001, 1, 1, 1, 10.00), (10000001, 2, 2, 1, 2.50);
+    COMMIT;
+    UPDATE products SET price = price + 1 WHERE id = 3;
+    DELETE FROM "AuditLog" WHERE id = (SELECT id FROM "AuditLog" ORDER BY id LIMIT 1);)SQL");
+  // On b: a product and an order note.
+  n_->db_b.exec(R"SQL(INSERT INTO products (id, sku, name, price) VALUES (20000001, 'B-1', 'From B', 4.20);
+    UPDATE orders SET note = 'edited on b' WHERE id = (SELECT min(id) FROM orders);)SQL");
+  ASSERT_TRUE(converged(seconds(20))) << TwoNodes::fingerprint(n_->db_a) << TwoNodes::fingerprint(n_->db_b)
+                                      << n_->a->log() << n_->b->log();
+  EXPECT_EQ(n_->db_b.scalar("SELECT count(*) FROM order_items WHERE order_id = 10000001"), "2");
+  EXPECT_EQ(n_->db_a.scalar("SELECT name FROM products WHERE id = 20000001"), "From B");
+
+  // No echo: with no writes, nothing keeps flowing.
+  auto applied_a = periodic(*n_->a).value("applied", 0);
+  auto applied_b = periodic(*n_->b).value("applied", 0);
+  EXPECT_GT(applied_a + applied_b, 0);
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_EQ(periodic(*n_->a).value("applied", 0), applied_a);
+  EXPECT_EQ(periodic(*n_->b).value("applied", 0), applied_b);
+  EXPECT_EQ(periodic(*n_->b).value("pending", -1), 0) << periodic(*n_->b).dump();
+  EXPECT_EQ(n_->db_b.scalar("SELECT count(*) FROM tandem.change_log WHERE origin <> 'b'"), "0");
+}
+
+TEST_F(PeriodicSync, ABurstOfTenThousandChangesPerSideConverges) {
+  start_nodes();
+  n_->db_a.exec(R"SQL(INSERT INTO "AuditLog" (id, "entityType", "entityId", action, payload, "createdAt")
+    SELECT md5('a' || g)::uuid, 'burst', g, 'insert', jsonb_build_object('g', g), now()
+    FROM generate_series(1, 10000) g)SQL");
+  n_->db_b.exec(R"SQL(INSERT INTO "AuditLog" (id, "entityType", "entityId", action, payload, "createdAt")
+    SELECT md5('b' || g)::uuid, 'burst', g, 'insert', jsonb_build_object('g', g), now()
+    FROM generate_series(1, 10000) g)SQL");
+  auto t0 = steady_clock::now();
+  ASSERT_TRUE(converged(seconds(60))) << n_->a->log() << n_->b->log();
+  auto secs = duration<double>(steady_clock::now() - t0).count();
+  EXPECT_EQ(n_->db_a.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'burst')"), "20000");
+  std::cout << "20,000 changes (10,000 each way) converged in " << secs << " s\n";
+}
+
+TEST_F(PeriodicSync, ConflictLastWriterWins) {
+  start_nodes();
+  ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/pause").status, 200);
+  ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/pause").status, 200);
+  std::this_thread::sleep_for(milliseconds(1500));  // let a running round end
+  n_->db_a.exec("UPDATE products SET name = 'a wrote first' WHERE id = 5");
+  std::this_thread::sleep_for(milliseconds(50));
+  n_->db_b.exec("UPDATE products SET name = 'b wrote last' WHERE id = 5");
+  n_->a->post("/api/admin/sync/periodic/resume");
+  n_->b->post("/api/admin/sync/periodic/resume");
+  ASSERT_TRUE(converged(seconds(20)));
+  EXPECT_EQ(n_->db_a.scalar("SELECT name FROM products WHERE id = 5"), "b wrote last");
+  EXPECT_GE(std::stoi(n_->db_a.scalar("SELECT count(*) FROM tandem.conflicts")) +
+                std::stoi(n_->db_b.scalar("SELECT count(*) FROM tandem.conflicts")),
+            1);
+}
+
+TEST_F(PeriodicSync, ConflictPreferNode) {
+  start_nodes("prefer_node:a");
+  n_->a->post("/api/admin/sync/periodic/pause");
+  n_->b->post("/api/admin/sync/periodic/pause");
+  std::this_thread::sleep_for(milliseconds(1500));
+  n_->db_b.exec("UPDATE products SET name = 'b wrote first' WHERE id = 6");
+  std::this_thread::sleep_for(milliseconds(50));
+  n_->db_a.exec("UPDATE products SET name = 'a is preferred' WHERE id = 6");
+  std::this_thread::sleep_for(milliseconds(50));
+  n_->db_b.exec("UPDATE products SET name = 'b wrote last' WHERE id = 6");
+  n_->a->post("/api/admin/sync/periodic/resume");
+  n_->b->post("/api/admin/sync/periodic/resume");
+  ASSERT_TRUE(converged(seconds(20)));
+  EXPECT_EQ(n_->db_b.scalar("SELECT name FROM products WHERE id = 6"), "a is preferred");
+}
+
+TEST_F(PeriodicSync, DemoRowsNeverCross) {
+  start_nodes();
+  n_->db_a.exec(R"SQL(INSERT INTO customers (id, public_id, name, email, is_demo) VALUES
+      (10000002, '00000000-0000-0000-0000-00000000a002', 'Demo Dan', 'demo@a.test', true),
+      (10000003, '00000000-0000-0000-0000-00000000a003', 'Real Rita', 'rita@a.test', false))SQL");
+  ASSERT_TRUE(wait_until([&] { return n_->db_b.scalar("SELECT count(*) FROM customers WHERE id = 10000003") == "1"; },
+                         seconds(20)));
+  std::this_thread::sleep_for(seconds(2));
+  EXPECT_EQ(n_->db_b.scalar("SELECT count(*) FROM customers WHERE id = 10000002"), "0");
+}
+
+TEST_F(PeriodicSync, WritesDuringAFullSyncArriveAfterwardsExactlyOnce) {
+  start_nodes();
+  // A slow pull (capped) so the writes land while it runs.
+  auto id = n_->b->start_full_sync("pull", "a", {{"compressionEnabled", false}, {"bandwidthLimitMBps", 0.2}})
+                .json().value("sessionId", "");
+  ASSERT_FALSE(id.empty());
+  n_->b->wait_progress(id, [](const json& p) { return p.value("phase", "") == "transfer"; });
+  n_->db_a.exec(R"SQL(INSERT INTO "AuditLog" (id, "entityType", "entityId", action, "createdAt")
+    SELECT md5('during' || g)::uuid, 'during', g, 'insert', now() FROM generate_series(1, 500) g)SQL");
+  EXPECT_EQ(periodic(*n_->b).value("state", ""), "paused_full_sync") << periodic(*n_->b).dump();
+  ASSERT_EQ(n_->b->wait_finished(id).value("state", ""), "succeeded");
+  ASSERT_TRUE(converged(seconds(20)));
+  EXPECT_EQ(n_->db_b.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'during')"), "500");
+}
+
+TEST_F(PeriodicSync, ADaemonKilledMidApplyResumesWithoutLoss) {
+  start_nodes();
+  n_->db_a.exec(R"SQL(INSERT INTO "AuditLog" (id, "entityType", "entityId", action, "createdAt")
+    SELECT md5('kill' || g)::uuid, 'kill', g, 'insert', now() FROM generate_series(1, 20000) g)SQL");
+  ASSERT_TRUE(wait_until([&] {
+    return std::stoi(n_->db_b.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'kill')")) > 0;
+  }, seconds(20)));
+  n_->b->kill9();
+  n_->b->start();
+  ASSERT_TRUE(converged(seconds(40))) << n_->b->log();
+  EXPECT_EQ(n_->db_b.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'kill')"), "20000");
+}
+
+}  // namespace
+}  // namespace tandem::test
