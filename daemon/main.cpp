@@ -21,6 +21,7 @@
 #include "http/health_routes.hpp"
 #include "http/metrics_route.hpp"
 #include "http/server.hpp"
+#include "http/ui_routes.hpp"
 
 namespace {
 
@@ -111,6 +112,7 @@ int main(int argc, char** argv) {
   http::add_periodic_routes(*router, **node);
   http::add_event_routes(*router, **node, config->node.id);
   http::add_metrics_route(*router, **node);
+  http::add_ui_routes(*router);
   http::Server server(config->http_listen, router);
   if (auto s = server.start(); !s.ok()) {
     log::error("tandemd") << s.error().describe();

@@ -2,6 +2,8 @@
 // and a field-by-field comparison (Session has no operator==).
 #pragma once
 
+#include "tests/support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,25 +15,10 @@
 
 namespace tandem::testing {
 
-// A fresh directory under $TMPDIR, removed with everything in it at scope end.
-class TempDir {
+// A temp dir for one test (tests/support/temp_dir.hpp).
+class TempDir : public test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tandem-journal-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : test::TempDir("tandem-journal") {}
 };
 
 // A session with a distinct, non-default value in every field, so a codec that drops

@@ -3,6 +3,8 @@
 // (TempDir mirrors the journal tests' one; both could move to tests/support.)
 #pragma once
 
+#include "tests/support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -16,25 +18,10 @@
 
 namespace tandem::testing {
 
-class SpoolTempDir {
+// A temp dir for one test (tests/support/temp_dir.hpp).
+class SpoolTempDir : public test::TempDir {
  public:
-  SpoolTempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tandem-spool-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  SpoolTempDir(const SpoolTempDir&) = delete;
-  SpoolTempDir& operator=(const SpoolTempDir&) = delete;
-  ~SpoolTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  SpoolTempDir() : test::TempDir("tandem-spool") {}
 };
 
 // Incompressible bytes (zstd cannot shrink them), reproducible from the seed.

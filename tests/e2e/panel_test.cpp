@@ -1,0 +1,95 @@
+// Browser tests of the control panel (SPEC.md "Web control panel"): each case starts two
+// real nodes, then runs one scenario of tests/e2e/panel.mjs against their panels in
+// headless chromium and asserts on its exit code and report. The scenarios hold the
+// browser-side assertions; this file owns the daemons (ended by PID, always).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/support/tandem_node.hpp"
+
+namespace tandem::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kScale = 0.05;
+
+std::string screenshot_dir() {
+  // Runs write into the build tree; TANDEM_UPDATE_SCREENSHOTS=1 refreshes the ones the
+  // README shows (docs/screenshots/).
+  const char* update = std::getenv("TANDEM_UPDATE_SCREENSHOTS");
+  if (update && std::string(update) == "1") return std::string(TANDEM_SOURCE_DIR) + "/docs/screenshots";
+  return std::string(TANDEM_BINARY_DIR) + "/e2e-screenshots";
+}
+
+bool browser_available(std::string& why) {
+  if (!fs::exists("/usr/bin/chromium")) why = "/usr/bin/chromium is missing (tools/setup installs it)";
+  else if (!fs::exists(std::string(TANDEM_SOURCE_DIR) + "/tests/e2e/node_modules/playwright-core"))
+    why = "tests/e2e/node_modules is missing (tools/setup runs npm ci there)";
+  return why.empty();
+}
+
+// Runs `scenario` against the two nodes; the script prints "PASS <scenario>" last.
+void run_scenario(const std::string& scenario, TwoNodes& n) {
+  std::string why;
+  if (!browser_available(why)) GTEST_FAIL() << why;
+  const std::string dir = screenshot_dir();
+  fs::create_directories(dir);
+  EnvOverrides env = {
+      "TANDEM_A_URL=http://127.0.0.1:" + std::to_string(n.a->http_port()),
+      "TANDEM_A_TOKEN=" + n.a->token(),
+      "TANDEM_B_URL=http://127.0.0.1:" + std::to_string(n.b->http_port()),
+      "TANDEM_B_TOKEN=" + n.b->token(),
+      "TANDEM_SCREENSHOTS=" + dir,
+  };
+  auto r = run_process({"node", std::string(TANDEM_SOURCE_DIR) + "/tests/e2e/panel.mjs", scenario},
+                       env, std::chrono::seconds(150));
+  EXPECT_FALSE(r.timed_out) << scenario << " timed out";
+  EXPECT_EQ(r.exit_code, 0) << "--- stdout\n" << r.out << "--- stderr\n" << r.err
+                            << "--- node a log\n" << n.a->log() << "--- node b log\n" << n.b->log();
+  EXPECT_NE(r.out.find("PASS " + scenario), std::string::npos) << r.out;
+  std::cout << r.out;
+}
+
+// b (the older copy) pulls from a through its panel: steps change, 100 %, and the
+// finished session shows in both nodes' history.
+TEST(Panel, PullFromThePanelReachesOneHundredPercentAndShowsInBothHistories) {
+  TwoNodes n(kScale, false);
+  // Slow the phases down just enough for the panel to see each step.
+  n.a->env().push_back("TANDEM_FAILPOINTS=backup_chunk=sleep:150");
+  n.b->env().push_back("TANDEM_FAILPOINTS=restore_chunk=sleep:150,verify_table=sleep:150");
+  n.a->start();
+  n.b->start();
+  const auto before = TwoNodes::fingerprint(n.db_b);
+  run_scenario("pull", n);
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a)) << "b did not receive a's data";
+  EXPECT_NE(TwoNodes::fingerprint(n.db_b), before);
+}
+
+TEST(Panel, CancelAsksForConfirmationAndLeavesTheTargetAsItWas) {
+  TwoNodes n(kScale);
+  const auto before = TwoNodes::fingerprint(n.db_b);
+  run_scenario("cancel", n);
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), before) << "the target changed although cancelled";
+}
+
+TEST(Panel, SelectionStaysPutAcrossRefreshesAndEveryControlIsLabelledAndReachable) {
+  TwoNodes n(kScale);
+  run_scenario("selection", n);
+}
+
+TEST(Panel, BadTokenGetsAClearMessage) {
+  TwoNodes n(kScale);
+  run_scenario("token", n);
+}
+
+TEST(Panel, PhoneAndDesktopLayoutsHaveNoHorizontalScroll) {
+  TwoNodes n(kScale);
+  run_scenario("layout", n);
+}
+
+}  // namespace
+}  // namespace tandem::test

@@ -1,0 +1,88 @@
+// The Periodic Sync page: per peer, the state of the every-30-s change exchange (last
+// round, lag, pending and applied changes, conflicts), and pause/resume for this node.
+// Reads GET /api/admin/sync/periodic ({peers: [...]}); a node without that route (404)
+// says so plainly.
+
+import { h, fill, setText } from './dom.js';
+import { get, post } from './api.js';
+import { nodeName } from './store.js';
+import { ago, duration } from './format.js';
+
+const EVERY_MS = 5000;
+
+// Accept {peers: [...]} (the route's shape) or a bare array.
+function peersOf(data) {
+  if (Array.isArray(data)) return data;
+  return Array.isArray(data?.peers) ? data.peers : [];
+}
+
+const STATE = {
+  idle: ['ok', 'Idle'], running: ['ok', 'Running'], paused: ['cancelled', 'Paused'],
+  paused_full_sync: ['cancelled', 'Paused during a full sync'], peer_unreachable: ['failed', 'Peer unreachable'],
+  error: ['failed', 'Error'],
+};
+
+function peerCard(p) {
+  const id = p.peer ?? p.id;
+  const [cls, label] = STATE[p.state] || ['running', String(p.state ?? 'unknown')];
+  const stat = (name, value) => h('div', { class: 'stat' }, h('dt', {}, name), h('dd', {}, value));
+  const problem = p.lastError ?? p.error;
+  return h('li', { class: 'card periodic-peer', dataset: { peer: id, state: p.state ?? '' } },
+    h('h2', {}, p.name || nodeName(id), ' ', h('span', { class: `pill ${cls}` }, label)),
+    h('dl', { class: 'stats' },
+      stat('Last round', p.lastRoundAt ? ago(p.lastRoundAt) : 'never'),
+      stat('Lag', p.lagSeconds != null ? duration(p.lagSeconds) : '—'),
+      stat('Pending', p.pending != null ? String(p.pending) : '—'),
+      stat('Applied', String(p.applied ?? 0)),
+      stat('Conflicts', String(p.conflicts ?? 0)),
+      p.quarantined ? stat('Quarantined', String(p.quarantined)) : null),
+    problem ? h('p', { class: 'alert failed' }, String(problem)) : null);
+}
+
+export function createPeriodicPage() {
+  const body = h('div', { id: 'periodic-body' }, h('p', { class: 'muted' }, 'Loading…'));
+  const message = h('p', { class: 'muted', role: 'status' });
+  const toggle = h('button', { type: 'button', id: 'periodic-toggle', hidden: true, onclick: () => act() }, 'Pause periodic sync');
+  const element = h('div', { class: 'page' },
+    h('section', { class: 'card', 'aria-labelledby': 'periodic-title' },
+      h('h1', { id: 'periodic-title' }, 'Periodic Sync'),
+      h('p', { class: 'muted' }, 'Changes made on each server are sent to the other every round, in both directions.'),
+      body, h('div', { class: 'actions' }, toggle, message)));
+  let timer = null;
+  let shown = null;    // the last answer rendered: an unchanged one is not re-rendered
+  let paused = false;  // every peer paused by the admin
+
+  async function act() {
+    const action = paused ? 'resume' : 'pause';
+    toggle.disabled = true;
+    const a = await post(`/api/admin/sync/periodic/${action}`);
+    toggle.disabled = false;
+    setText(message, a.ok ? `Periodic sync ${action === 'pause' ? 'paused' : 'resumed'} on this node.` : a.status === 401 ? '' : `Could not ${action}: ${a.error}`);
+    load();
+  }
+
+  async function load() {
+    const a = await get('/api/admin/sync/periodic');
+    if (a.status !== 200) shown = null;
+    toggle.hidden = a.status !== 200;
+    if (a.status === 404) {
+      fill(body, h('p', { class: 'alert cancelled', id: 'periodic-unavailable' }, 'Periodic sync status is not available on this node yet.'));
+    } else if (!a.ok) {
+      if (a.status !== 401) fill(body, h('p', { class: 'alert failed', role: 'alert' }, `Cannot read periodic sync: ${a.error}`));
+    } else {
+      const peers = peersOf(a.data);
+      paused = peers.length > 0 && peers.every((p) => p.state === 'paused');
+      setText(toggle, paused ? 'Resume periodic sync' : 'Pause periodic sync');
+      toggle.hidden = peers.length === 0;
+      const sig = JSON.stringify(peers);
+      if (sig === shown) return;
+      shown = sig;
+      fill(body, peers.length ? h('ul', { class: 'periodic-list' }, peers.map(peerCard))
+                              : h('p', { class: 'muted', id: 'periodic-none' }, 'This node runs no periodic sync with any peer.'));
+    }
+  }
+
+  load();
+  timer = setInterval(load, EVERY_MS);
+  return { element, update: () => {}, destroy: () => clearInterval(timer) };
+}
