@@ -9,12 +9,14 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
@@ -39,7 +41,9 @@ struct manager_state {
   std::map<std::string, caf::actor> jobs;    // session id -> its job here
   std::map<std::string, SessionView> views;  // latest view of every live session
   std::map<std::string, int> restarts;       // crashes per session, for back-off
+  std::set<caf::actor_addr> job_addresses;   // every job spawned (to tell their exits apart)
   caf::actor change_server;                  // periodic sync's serving side
+  caf::actor notifier;                       // handed to every job (may be null)
   static inline const char* name = "job_manager";
 };
 
@@ -56,10 +60,16 @@ caf::actor link_for(Self* self, const Session& s) {
 void spawn_job(Self* self, const Session& s, bool resumed) {
   auto& st = self->state;
   auto link = link_for(self, s);
+  auto& sys = self->system();
   caf::actor job = is_target_here(self, s)
-                       ? spawn_target_job(self->system(), st.ctx, s, resumed, link, self)
-                       : spawn_source_job(self->system(), st.ctx, s, link, self);
+                       ? spawn_target_job(sys, st.ctx, s, resumed, link, self, st.notifier)
+                       : spawn_source_job(sys, st.ctx, s, link, self, st.notifier);
   self->monitor(job);
+  // Linked as well: if the manager itself crashes, its jobs stop with it (the supervisor's
+  // new manager resumes their sessions); a job's own crash reaches the exit handler below,
+  // which leaves it to the down handler.
+  self->link_to(job);
+  st.job_addresses.insert(job.address());
   st.jobs[s.id] = job;
   st.lock = s.id;
   SessionView v;
@@ -271,11 +281,12 @@ json clear_stuck(Self* self) {
 }
 
 caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, caf::actor> links,
-                          caf::actor change_server) {
+                          caf::actor change_server, caf::actor notifier) {
   auto& st = self->state;
   st.ctx = ctx;
   st.links = std::move(links);
   st.change_server = std::move(change_server);
+  st.notifier = std::move(notifier);
   auto journal = SqliteJournal::open(ctx->journal_path);
   if (!journal.ok()) {
     log::error("manager") << journal.error().describe();
@@ -295,6 +306,8 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
   }
   // Shutdown: stop every job (they cancel their workers) and then ourselves.
   self->set_exit_handler([=](caf::exit_msg& em) {
+    // A job ended (normally or not): the down handler deals with it.
+    if (em.reason == caf::exit_reason::normal || self->state.job_addresses.count(em.source)) return;
     for (auto& [id, job] : self->state.jobs) self->send_exit(job, em.reason);
     self->quit(em.reason);
   });
@@ -344,6 +357,7 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
         return {true, view_to_json(view_of(self, *s)).dump()};
       },
       [=](list_atom, std::uint64_t limit) -> std::string {
+        failpoint("manager_list");
         json out = json::array();
         auto recent = self->state.journal->recent(limit);
         if (recent.ok())
@@ -490,9 +504,10 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
 }  // namespace
 
 caf::actor spawn_job_manager(caf::actor_system& sys, NodeContextPtr ctx,
-                             std::map<std::string, caf::actor> links, caf::actor change_server) {
+                             std::map<std::string, caf::actor> links, caf::actor change_server,
+                             caf::actor notifier) {
   return sys.spawn<caf::detached>(job_manager, std::move(ctx), std::move(links),
-                                  std::move(change_server));
+                                  std::move(change_server), std::move(notifier));
 }
 
 }  // namespace tandem

@@ -108,6 +108,7 @@ using fullsync_atom = caf::atom_constant<caf::atom("fullsync")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
+using notify_atom = caf::atom_constant<caf::atom("notify")>;   // a session ended: tell the admins
 
 // A worker (blocking, detached) reports on the phase it runs. `attempt` is the stale-work
 // guard: the job drops reports whose attempt is not its session's current one.

@@ -16,7 +16,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/node_api.hpp"
-#include "actors/periodic_actors.hpp"
+#include "actors/node_supervisor.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
@@ -69,44 +69,29 @@ class NodeImpl final : public Node {
   ~NodeImpl() override { stop(); }
 
   Status start() {
-    sys_ = std::make_unique<caf::actor_system>(cfg_);
-    std::map<std::string, caf::actor> links;
-    for (const auto& p : ctx_->config.peers) links[p.id] = spawn_peer_link(*sys_, ctx_, p);
-    change_server_ = spawn_change_server(*sys_, ctx_);
-    manager_ = spawn_job_manager(*sys_, ctx_, links, change_server_);
-    for (const auto& p : ctx_->config.peers)
-      periodic_.push_back(spawn_periodic_sync(*sys_, ctx_, p, links[p.id], manager_));
-    actors_.push_back(change_server_);
-    for (auto& a : periodic_) actors_.push_back(a);
-    gateway_ = spawn_peer_gateway(*sys_, ctx_, manager_);
-    for (auto& [id, l] : links) actors_.push_back(l);
-    actors_.push_back(gateway_);
-    const auto& at = ctx_->config.actor_listen;
     // CAF binds without SO_REUSEADDR unless asked for SO_REUSEPORT too: without reuse a
     // restart after kill -9 cannot bind while the dead daemon's connections linger;
     // with it, a second daemon could silently share the port. So first make sure nobody
-    // listens there (a plain SO_REUSEADDR bind fails if anyone does), then publish with
-    // reuse.
-    if (auto free = ensure_port_free(at); !free.ok()) return free;
-    auto port = sys_->middleman().publish(gateway_, at.port, at.host.c_str(), /*reuse=*/true);
-    if (!port)
-      return make_error("actor_listen", "cannot listen on " + at.text() + ": " +
-                                            sys_->render(port.error()),
-                        "actor.listen");
-    log::info("node") << "actor port " << at.host << ":" << *port << ", " << links.size()
-                      << " peer link(s)";
-    return ok_status();
+    // listens there (a plain SO_REUSEADDR bind fails if anyone does); the supervisor
+    // then publishes with reuse.
+    if (auto free = ensure_port_free(ctx_->config.actor_listen); !free.ok()) return free;
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    supervisor_ = spawn_node_supervisor(*sys_, ctx_);
+    Status out = make_error("actor_listen", "the node's actors did not start in time", "actor.listen");
+    caf::scoped_actor self{*sys_};
+    self->request(supervisor_, kAskTimeout, start_atom::value)
+        .receive(
+            [&](bool ok, const std::string& error) {
+              out = ok ? ok_status() : Status(make_error("actor_listen", error, "actor.listen"));
+            },
+            [&](caf::error& e) { out = make_error("actor_listen", sys_->render(e), "actor.listen"); });
+    return out;
   }
 
   void stop() override {
     if (!sys_) return;
-    caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
-    for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    actors_.clear();
-    manager_ = nullptr;
-    gateway_ = nullptr;
-    change_server_ = nullptr;
-    periodic_.clear();
+    caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+    supervisor_ = nullptr;
     sys_->await_all_actors_done();
     // Pending timers (delayed messages, request timeouts) hold strong references to
     // their actors; a detached actor's thread waits until its actor is destroyed, and
@@ -200,9 +185,10 @@ class NodeImpl final : public Node {
   Result<std::vector<PeriodicStatus>> periodic() override {
     if (!sys_) return make_error("stopped", "the node is stopping");
     std::vector<PeriodicStatus> out;
+    auto c = children();
     caf::scoped_actor self{*sys_};
-    for (const auto& a : periodic_) {
-      self->request(a, kAskTimeout, status_atom::value, change_server_)
+    for (const auto& a : c.periodic) {
+      self->request(a, kAskTimeout, status_atom::value, c.change_server)
           .receive(
               [&](const std::string& text) {
                 auto j = json::parse(text, nullptr, false);
@@ -229,7 +215,7 @@ class NodeImpl final : public Node {
 
   Status set_periodic_paused(bool paused) override {
     if (!sys_) return make_error("stopped", "the node is stopping");
-    for (const auto& a : periodic_) {
+    for (const auto& a : children().periodic) {
       if (paused) caf::anon_send(a, pause_atom::value);
       else caf::anon_send(a, resume_atom::value);
     }
@@ -237,12 +223,31 @@ class NodeImpl final : public Node {
   }
 
  private:
+  struct Children {
+    caf::actor manager, change_server;
+    std::vector<caf::actor> periodic;
+  };
+  // The supervisor's current actors (they change when it restarts them).
+  Children children() {
+    Children c;
+    if (!sys_ || !supervisor_) return c;
+    caf::scoped_actor self{*sys_};
+    self->request(supervisor_, kAskTimeout, get_atom::value)
+        .receive(
+            [&](const caf::actor& m, const caf::actor& cs, const std::vector<caf::actor>& p) {
+              c = Children{m, cs, p};
+            },
+            [&](caf::error& e) { log::warn("node") << "supervisor: " << sys_->render(e); });
+    return c;
+  }
+
   // One request to the manager; `on_reply` runs on this thread with the answer.
   template <class F, class... Ts>
   void ask(F on_reply, Ts&&... xs) {
-    if (!sys_ || !manager_) return;
+    auto manager = children().manager;
+    if (!manager) return;
     caf::scoped_actor self{*sys_};
-    self->request(manager_, kAskTimeout, std::forward<Ts>(xs)...)
+    self->request(manager, kAskTimeout, std::forward<Ts>(xs)...)
         .receive(on_reply, [&](caf::error& e) {
           log::warn("node") << "request to the job manager failed: " << sys_->render(e);
         });
@@ -251,11 +256,7 @@ class NodeImpl final : public Node {
   NodeContextPtr ctx_;
   caf::actor_system_config cfg_;  // must outlive the system
   std::unique_ptr<caf::actor_system> sys_;
-  caf::actor manager_;
-  caf::actor gateway_;
-  caf::actor change_server_;
-  std::vector<caf::actor> periodic_;  // one per peer
-  std::vector<caf::actor> actors_;
+  caf::actor supervisor_;
 };
 
 }  // namespace

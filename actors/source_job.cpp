@@ -32,6 +32,7 @@ struct source_job_state {
   std::unique_ptr<SqliteJournal> journal;
   caf::actor link;
   caf::actor manager;
+  caf::actor notifier;  // this node's (actors/notifier.hpp); may be null
   // backup
   caf::actor worker;
   std::shared_ptr<CancelToken> cancel;
@@ -73,6 +74,9 @@ void finish(Self* self) {
   if (st.cancel) st.cancel->cancel();
   if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) spool->remove_all();
   log::info("source") << st.s.id << " ended " << to_string(st.s.state) << " (source side)";
+  // Each node tells its own admins: the source's hear it from here, the target's from
+  // the target_job's Notify effect.
+  if (st.notifier) self->send(st.notifier, notify_atom::value, session_to_json(st.s).dump());
   self->send(st.manager, done_atom::value, st.s.id);
   self->quit();
 }
@@ -132,11 +136,12 @@ void start_backup(Self* self) {
 }
 
 caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::actor link,
-                         caf::actor manager) {
+                         caf::actor manager, caf::actor notifier) {
   auto& st = self->state;
   st.ctx = ctx;
   st.link = std::move(link);
   st.manager = std::move(manager);
+  st.notifier = std::move(notifier);
   auto journal = SqliteJournal::open(ctx->journal_path);
   if (!journal.ok()) {
     log::error("source") << session.id << ": " << journal.error().describe();
@@ -280,9 +285,9 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
 }  // namespace
 
 caf::actor spawn_source_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
-                            caf::actor link, caf::actor manager) {
+                            caf::actor link, caf::actor manager, caf::actor notifier) {
   return sys.spawn<caf::detached>(source_job, std::move(ctx), std::move(session), std::move(link),
-                                  std::move(manager));
+                                  std::move(manager), std::move(notifier));
 }
 
 }  // namespace tandem

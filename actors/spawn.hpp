@@ -2,6 +2,7 @@
 //
 //   node (facade) ── job_manager (detached) ── target_job / source_job (detached, one per session)
 //                │                                   └─ workers (detached, one per blocking phase)
+//                ├─ notifier (detached; webhook / e-mail when a session ends)
 //                ├─ peer_link per peer (connects, authenticates, hands out the endpoint)
 //                └─ peer_gateway (published on actor.listen) ── peer_endpoint per authenticated peer
 //
@@ -25,14 +26,18 @@ caf::actor spawn_peer_gateway(caf::actor_system& sys, NodeContextPtr ctx, caf::a
 
 // `links`: peer id -> its peer_link.
 // `change_server`: periodic sync's serving side, to which peers' change requests go.
+// `notifier`: tells this node's admins when a session ends (actors/notifier.hpp); handed
+// to every job. Without one (null) nobody is notified.
 caf::actor spawn_job_manager(caf::actor_system& sys, NodeContextPtr ctx,
-                             std::map<std::string, caf::actor> links, caf::actor change_server);
+                             std::map<std::string, caf::actor> links, caf::actor change_server,
+                             caf::actor notifier = caf::actor{});
 
 // The side that receives the data drives the session (the state machine's owner).
 caf::actor spawn_target_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
-                            bool resumed, caf::actor link, caf::actor manager);
+                            bool resumed, caf::actor link, caf::actor manager,
+                            caf::actor notifier);
 // The side whose data is copied: runs the backup, serves chunks, mirrors the session.
 caf::actor spawn_source_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
-                            caf::actor link, caf::actor manager);
+                            caf::actor link, caf::actor manager, caf::actor notifier);
 
 }  // namespace tandem

@@ -52,6 +52,7 @@ struct target_job_state {
   std::unique_ptr<SqliteJournal> journal;
   caf::actor link;
   caf::actor manager;
+  caf::actor notifier;  // this node's (actors/notifier.hpp); may be null
   caf::actor endpoint;
   std::string token;
   std::shared_ptr<CancelToken> cancel;
@@ -148,6 +149,9 @@ void run_effect(Self* self, const Effect& fx) {
         } else if constexpr (std::is_same_v<T, Notify>) {
           log::info("job") << st.s.id << " ended " << to_string(e.outcome)
                            << (st.s.last_error.empty() ? "" : ": " + st.s.last_error);
+          // The target's admins hear it from here; the source's from its source_job.
+          if (st.notifier)
+            self->send(st.notifier, notify_atom::value, session_to_json(st.s).dump());
         } else if constexpr (std::is_same_v<T, ReleaseLock>) {
           st.finished = true;
         }
@@ -426,12 +430,13 @@ void on_report_impl(Self* self, const worker_report& r) {
 void on_report(Self* self, const worker_report& r) { on_report_impl(self, r); }
 
 caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool resumed,
-                         caf::actor link, caf::actor manager) {
+                         caf::actor link, caf::actor manager, caf::actor notifier) {
   auto& st = self->state;
   st.ctx = ctx;
   st.s = std::move(session);
   st.link = std::move(link);
   st.manager = std::move(manager);
+  st.notifier = std::move(notifier);
   auto journal = SqliteJournal::open(ctx->journal_path);
   if (!journal.ok()) {
     log::error("job") << st.s.id << ": " << journal.error().describe();
@@ -500,9 +505,10 @@ caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool r
 }  // namespace
 
 caf::actor spawn_target_job(caf::actor_system& sys, NodeContextPtr ctx, Session session,
-                            bool resumed, caf::actor link, caf::actor manager) {
+                            bool resumed, caf::actor link, caf::actor manager,
+                            caf::actor notifier) {
   return sys.spawn<caf::detached>(target_job, std::move(ctx), std::move(session), resumed,
-                                  std::move(link), std::move(manager));
+                                  std::move(link), std::move(manager), std::move(notifier));
 }
 
 }  // namespace tandem

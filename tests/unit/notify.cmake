@@ -1,0 +1,6 @@
+# Notifications: building the message from a session, and retry/back-off bookkeeping
+# (pure; no network).
+tandem_add_test(notify_unit_tests LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/notify_notification_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/notify_delivery_test.cpp
+  LIBS tandem_notify)
