@@ -89,6 +89,7 @@ struct periodic_state {
   caf::actor link, manager, change_server, applier;
   bool paused = false;
   bool in_round = false;
+  steady_clock::time_point round_started{};
   std::string state = "starting";  // idle, running, paused, paused_full_sync, peer_unreachable, error
   std::string last_error;
   TimeMs last_round_at = 0;
@@ -111,7 +112,11 @@ void round_over(Self* self, const std::string& state, const std::string& error, 
   }
   st.state = state;
   st.last_error = error;
-  schedule(self, again_now ? milliseconds(0) : seconds(st.ctx->config.sync.periodic_interval_s));
+  // Rounds start at a fixed rate (an interval after the previous start, not after its
+  // end), so a change waits at most one interval plus one round.
+  auto interval = duration_cast<milliseconds>(seconds(st.ctx->config.sync.periodic_interval_s));
+  auto spent = duration_cast<milliseconds>(steady_clock::now() - st.round_started);
+  schedule(self, again_now ? milliseconds(0) : std::max(milliseconds(0), interval - spent));
 }
 
 void apply_batch(Self* self, const std::string& batch_json) {
@@ -160,6 +165,7 @@ void fetch(Self* self, const std::string& cursor_json) {
 void start_round(Self* self) {
   auto& st = self->state;
   if (st.in_round) return;
+  st.round_started = steady_clock::now();
   if (st.paused) return round_over(self, "paused", "", false);
   st.in_round = true;
   self->request(st.manager, seconds(5), fullsync_atom::value, st.peer.id)

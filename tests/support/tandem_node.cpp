@@ -198,7 +198,8 @@ std::string TandemNode::log() const {
   return ss.str();
 }
 
-TwoNodes::TwoNodes(double scale, bool start) {
+TwoNodes::TwoNodes(double scale, bool start, PgSandbox::Options db_options)
+    : db_a(db_options), db_b(db_options) {
   char tmpl[] = "/tmp/tandem-nodes.XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;

@@ -44,6 +44,9 @@ class TandemNode {
   void freeze();                         // SIGSTOP
   void thaw();                           // SIGCONT
   bool running() const { return bool(process_); }
+  // The daemon's process id (the shell execs tandemd, so it is tandemd's), or -1 when
+  // not running; for reading /proc/<pid>/status in benchmarks.
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   bool healthy() const;
 
   HttpAnswer get(const std::string& path) const;
@@ -97,10 +100,11 @@ std::map<std::string, std::string> chunk_files(const std::string& spool_dir);
 int rewritten_chunks(const std::map<std::string, std::string>& before,
                      const std::map<std::string, std::string>& after);
 
-// Two nodes: a holds the sample app at `scale`, b an aged copy of it.
+// Two nodes: a holds the sample app at `scale`, b an aged copy of it. `db_options`
+// is passed to both clusters (durable = true for benchmarks).
 class TwoNodes {
  public:
-  explicit TwoNodes(double scale = 0.05, bool start = true);
+  explicit TwoNodes(double scale = 0.05, bool start = true, PgSandbox::Options db_options = {});
   ~TwoNodes();
 
   PgSandbox db_a, db_b;
