@@ -22,9 +22,34 @@ Error JsonErrors::to_error(const std::string& code) const {
   return make_error(code, msg, items_.front().field);
 }
 
+namespace {
+
+// Thrown from the parser callback to stop at the first bound passed; never escapes
+// parse_json.
+struct TooBig {
+  std::string reason;
+};
+
+bool within_bounds(int depth, json::parse_event_t event, json& parsed) {
+  using E = json::parse_event_t;
+  // `depth` counts the containers around the one being opened, so the top-level
+  // object opens at 0 and the 33rd level at 32.
+  if ((event == E::object_start || event == E::array_start) && depth >= kMaxJsonDepth)
+    throw TooBig{"nests objects/arrays deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+  if ((event == E::key || event == E::value) && parsed.is_string() &&
+      parsed.get_ref<const std::string&>().size() > kMaxJsonStringBytes)
+    throw TooBig{"holds a string longer than " + std::to_string(kMaxJsonStringBytes) + " bytes"};
+  return true;
+}
+
+}  // namespace
+
 std::optional<json> parse_json(const std::string& text, JsonErrors& errs, const std::string& what) {
   try {
-    return json::parse(text);
+    return json::parse(text, within_bounds);
+  } catch (const TooBig& e) {
+    errs.add("", what + " " + e.reason);
+    return std::nullopt;
   } catch (const json::parse_error& e) {
     // Turn the byte offset into line:column, which is what an editor shows.
     std::size_t line = 1, col = 1;

@@ -35,7 +35,14 @@ class JsonErrors {
 
 enum class Need { required, optional };
 
-// Parses text into JSON; on failure adds an error at "" naming line and column.
+// Bounds on untrusted JSON, checked while parsing so a hostile document is refused
+// before it is built: arrays/objects nested deeper than this, and any string (key or
+// value) longer than this many bytes (after unescaping).
+inline constexpr int kMaxJsonDepth = 32;
+inline constexpr std::size_t kMaxJsonStringBytes = 64 * 1024;
+
+// Parses text into JSON; on failure adds an error at "" naming line and column, or
+// naming the bound that was passed (nesting depth, string length).
 std::optional<nlohmann::json> parse_json(const std::string& text, JsonErrors& errs,
                                          const std::string& what = "JSON");
 

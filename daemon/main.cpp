@@ -15,13 +15,8 @@
 #include "config/config.hpp"
 #include "actors/node_api.hpp"
 #include "daemon/state_dir.hpp"
-#include "http/event_routes.hpp"
-#include "http/full_sync_routes.hpp"
-#include "http/periodic_routes.hpp"
-#include "http/health_routes.hpp"
-#include "http/metrics_route.hpp"
+#include "http/api_routes.hpp"
 #include "http/server.hpp"
-#include "http/ui_routes.hpp"
 
 namespace {
 
@@ -107,12 +102,7 @@ int main(int argc, char** argv) {
   }
 
   auto router = std::make_shared<http::Router>(config->admin_token);
-  http::add_health_routes(*router, {config->node.id, kVersion});
-  http::add_full_sync_routes(*router, **node, *config);
-  http::add_periodic_routes(*router, **node);
-  http::add_event_routes(*router, **node, config->node.id);
-  http::add_metrics_route(*router, **node);
-  http::add_ui_routes(*router);
+  http::add_api_routes(*router, **node, *config, {config->node.id, kVersion});
   http::Server server(config->http_listen, router);
   if (auto s = server.start(); !s.ok()) {
     log::error("tandemd") << s.error().describe();

@@ -1,24 +1,21 @@
 #include "http/full_sync_routes.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/json_reader.hpp"
 #include "http/api_views.hpp"
+#include "http/request_body.hpp"
 
 namespace tandem::http {
 namespace {
 
 using nlohmann::json;
 
-Response bad_request(const JsonErrors& errs) {
-  auto e = errs.to_error("bad_request");
-  return Response::error(400, e.message, e.field);
-}
-
 // Parses the start request; on success fills `req`.
-bool parse_start(const std::string& body, const Config& config, StartFullSync& req,
+bool parse_start(const Request& q, const Config& config, StartFullSync& req,
                  JsonErrors& errs) {
-  auto doc = parse_json(body, errs, "the request body");
+  auto doc = parse_body(q, errs);
   if (!doc) return false;
   ObjectReader r(*doc, "", errs);
   auto action = r.string("action", Need::required, 16);
@@ -67,13 +64,24 @@ bool parse_start(const std::string& body, const Config& config, StartFullSync& r
 
 bool valid_id_param(const std::string& id) { return is_valid_session_id(id); }
 
+// The cancel body: optional {reason}, kept in the session's log.
+std::optional<std::string> parse_cancel(const Request& q, JsonErrors& errs) {
+  auto doc = parse_body(q, errs);
+  if (!doc) return std::nullopt;
+  ObjectReader r(*doc, "", errs);
+  auto reason = r.string("reason", Need::optional, 512);
+  r.finish();
+  if (!errs.empty()) return std::nullopt;
+  return reason.value_or("");
+}
+
 }  // namespace
 
 void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
   router.add("POST", "/api/admin/sync/full-sync", Auth::admin_token, [&node, &config](const Request& q) {
     StartFullSync req;
     JsonErrors errs;
-    if (!parse_start(q.body, config, req, errs)) return bad_request(errs);
+    if (!parse_start(q, config, req, errs)) return bad_request(errs);
     auto a = node.start_full_sync(req);
     if (a.status == 202) {
       const PeerConfig* peer = config.find_peer(req.peer);
@@ -90,6 +98,7 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
   });
 
   router.add("GET", "/api/sync/backup-progress", Auth::admin_token, [&node](const Request& q) {
+    if (auto refused = refuse_unknown_query(q, {"sessionId"})) return *refused;
     auto it = q.query.find("sessionId");
     if (it == q.query.end()) return Response::error(400, "is required", "sessionId");
     if (!valid_id_param(it->second)) return Response::error(400, "is not a session id (fs-…)", "sessionId");
@@ -102,7 +111,12 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
   router.add("POST", "/api/admin/sync/full-sync/{id}/cancel", Auth::admin_token, [&node](const Request& q) {
     const auto& id = q.params.at("id");
     if (!valid_id_param(id)) return Response::error(400, "is not a session id (fs-…)", "id");
-    auto st = node.cancel(id, "requested through the API from " + q.remote);
+    JsonErrors errs;
+    auto reason = parse_cancel(q, errs);
+    if (!reason) return bad_request(errs);
+    std::string why = "requested through the API from " + q.remote;
+    if (!reason->empty()) why += ": " + *reason;
+    auto st = node.cancel(id, why);
     if (!st.ok()) {
       int code = st.error().message.rfind("unknown session", 0) == 0 ? 404 : 409;
       return Response::error(code, st.error().message, "id");
@@ -111,10 +125,11 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
   });
 
   router.add("GET", "/api/admin/sync/sessions", Auth::admin_token, [&node](const Request& q) {
+    if (auto refused = refuse_unknown_query(q, {"limit"})) return *refused;
     std::size_t limit = 20;
     if (auto it = q.query.find("limit"); it != q.query.end()) {
       const auto& t = it->second;
-      if (t.empty() || t.size() > 4 || !std::all_of(t.begin(), t.end(), ::isdigit) ||
+      if (t.empty() || t.size() > 4 || !std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
           std::stoul(t) < 1 || std::stoul(t) > 1000)
         return Response::error(400, "must be a whole number from 1 to 1000", "limit");
       limit = std::stoul(t);
@@ -145,7 +160,8 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     return Response::json(200, {{"nodes", nodes}});
   });
 
-  router.add("POST", "/api/admin/sync/clear-stuck", Auth::admin_token, [&node](const Request&) {
+  router.add("POST", "/api/admin/sync/clear-stuck", Auth::admin_token, [&node](const Request& q) {
+    if (auto refused = refuse_any_body(q)) return *refused;
     auto cleared = node.clear_stuck();
     if (!cleared.ok()) return Response::error(503, cleared.error().message);
     return Response::json(200, {{"cleared", *cleared}});

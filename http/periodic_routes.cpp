@@ -1,6 +1,7 @@
 #include "http/periodic_routes.hpp"
 
 #include "http/api_views.hpp"
+#include "http/request_body.hpp"
 
 namespace tandem::http {
 
@@ -26,7 +27,8 @@ void add_periodic_routes(Router& router, NodeApi& node) {
   });
   for (bool pause : {true, false}) {
     router.add("POST", pause ? "/api/admin/sync/periodic/pause" : "/api/admin/sync/periodic/resume",
-               Auth::admin_token, [&node, pause](const Request&) {
+               Auth::admin_token, [&node, pause](const Request& q) {
+                 if (auto refused = refuse_any_body(q)) return *refused;
                  auto st = node.set_periodic_paused(pause);
                  if (!st.ok()) return Response::error(503, st.error().message);
                  return Response::json(200, {{"success", true},

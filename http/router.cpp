@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <cctype>
 #include <exception>
 
 #include "base/constant_time.hpp"
@@ -20,6 +21,26 @@ std::vector<std::string> split_path(const std::string& path) {
   }
   if (!cur.empty()) out.push_back(std::move(cur));
   return out;
+}
+
+std::optional<Response> Router::check_token(const Request& req) const {
+  const std::string auth = req.header("authorization");
+  if (auth.empty())
+    return Response::error(401, "missing bearer token (Authorization: Bearer <admin_token>)",
+                           "Authorization");
+  // The scheme is case-insensitive (RFC 7235); the token is compared in constant time
+  // so response times do not tell how much of a guess was right.
+  const std::string scheme = "bearer ";
+  bool is_bearer = auth.size() > scheme.size();
+  for (std::size_t i = 0; is_bearer && i < scheme.size(); ++i)
+    is_bearer = std::tolower(static_cast<unsigned char>(auth[i])) == scheme[i];
+  if (!is_bearer || !constant_time_equal(auth.substr(scheme.size()), admin_token_)) {
+    log::warn("http") << "refused " << req.method << " " << req.path << " from " << req.remote
+                      << ": " << (is_bearer ? "bad token" : "not a bearer token");
+    return Response::error(401, is_bearer ? "bad bearer token" : "not a bearer token (Authorization: Bearer <admin_token>)",
+                           "Authorization");
+  }
+  return std::nullopt;
 }
 
 void Router::add(std::string method, std::string pattern, Auth auth, Handler handler) {
@@ -51,16 +72,7 @@ Response Router::dispatch(Request req) const {
     path_known = true;
     if (r.method != req.method) continue;
     if (r.auth == Auth::admin_token) {
-      const std::string auth = req.header("authorization");
-      const std::string prefix = "Bearer ";
-      if (auth.empty())
-        return Response::error(401, "missing bearer token (Authorization: Bearer <admin_token>)");
-      if (auth.compare(0, prefix.size(), prefix) != 0 ||
-          !constant_time_equal(auth.substr(prefix.size()), admin_token_)) {
-        log::warn("http") << "refused " << req.method << " " << req.path << " from "
-                          << req.remote << ": bad token";
-        return Response::error(401, "bad bearer token");
-      }
+      if (auto refused = check_token(req)) return *refused;
     }
     req.params = std::move(params);
     if (r.stream) {

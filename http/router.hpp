@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class Router {
     Handler handler;
     StreamHandler stream;
   };
+  // nullopt when the request carries the admin token; else the 401 to send.
+  std::optional<Response> check_token(const Request& req) const;
   static bool match(const Route& r, const std::vector<std::string>& path_segments,
                     std::map<std::string, std::string>& params);
 

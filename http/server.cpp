@@ -37,21 +37,42 @@ void send(HTTPServerResponse& out, const Response& r) {
   out.set("Cache-Control", "no-store");
   for (const auto& [k, v] : r.headers) out.set(k, v);
   out.setContentLength(static_cast<std::streamsize>(r.body.size()));
-  out.send().write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+  out.send().write(r.body.data(), static_cast<std::streamsize>(r.body.size())).flush();
 }
 
-// Reads at most `limit` bytes; returns false when the body is larger.
-bool read_body(HTTPServerRequest& in, std::size_t limit, std::string& body) {
+// After a 413 sent early, reads and drops what the client is still sending (up to
+// `bound` bytes, each read bounded by the socket timeout) so that it gets to read the
+// answer: closing with unread data makes the kernel reset the connection, and most
+// clients then report "connection reset" instead of the 413.
+void drain(HTTPServerRequest& in, std::size_t bound) {
+  try {
+    std::istream& s = in.stream();
+    char buf[16384];
+    for (std::size_t n = 0; s && n < bound; n += static_cast<std::size_t>(s.gcount()))
+      s.read(buf, sizeof buf);
+  } catch (const Poco::Exception&) {
+  }
+}
+
+enum class BodyRead { ok, too_large, incomplete };
+
+// Reads at most `limit` bytes. A client that stops sending (the socket's timeout) or
+// leaves makes Poco's stream go bad rather than throw, so a short body is detected here:
+// it must never reach a handler as if it were the whole body.
+BodyRead read_body(HTTPServerRequest& in, std::size_t limit, std::string& body) {
   if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit))
-    return false;
+    return BodyRead::too_large;
   std::istream& s = in.stream();
   char buf[16384];
   while (s) {
     s.read(buf, sizeof buf);
     body.append(buf, static_cast<std::size_t>(s.gcount()));
-    if (body.size() > limit) return false;
+    if (body.size() > limit) return BodyRead::too_large;
   }
-  return true;
+  if (s.bad()) return BodyRead::incomplete;
+  if (in.hasContentLength() && static_cast<Poco::Int64>(body.size()) != in.getContentLength64())
+    return BodyRead::incomplete;
+  return BodyRead::ok;
 }
 
 // Writes SSE frames to the response stream; a failed write means the client left.
@@ -115,9 +136,25 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return send(out, Response::error(400, "malformed URL: " + e.message()));
     }
     for (const auto& [k, v] : in) req.headers[lower(k)] = v;
-    if (!read_body(in, opts_.max_body_bytes, req.body))
-      return send(out, Response::error(413, "request body is larger than " +
-                                                std::to_string(opts_.max_body_bytes) + " bytes"));
+    BodyRead got = BodyRead::incomplete;
+    try {
+      got = read_body(in, opts_.max_body_bytes, req.body);
+    } catch (const Poco::Exception& e) {
+      log::warn("http") << "reading the body from " << req.remote << " failed: " << e.displayText();
+    }
+    if (got != BodyRead::ok) {
+      // The rest of the body is never read, so the connection cannot carry another
+      // request: close it after the answer.
+      out.setKeepAlive(false);
+      if (got == BodyRead::too_large) {
+        send(out, Response::error(413, "request body is larger than " +
+                                           std::to_string(opts_.max_body_bytes) + " bytes"));
+        return drain(in, 8 * opts_.max_body_bytes);
+      }
+      log::warn("http") << req.method << " " << req.path << " from " << req.remote
+                        << ": the body stopped arriving; connection closed";
+      return send(out, Response::error(408, "the request body did not arrive in time"));
+    }
     Response r = router_.dispatch(std::move(req));
     if (r.stream) return run_stream(out, r, stopping_);
     send(out, r);

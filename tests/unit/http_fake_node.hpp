@@ -1,0 +1,74 @@
+// A NodeApi for the HTTP unit tests: records what the routes asked and answers with
+// what the test set. Pure logic only (routing, auth, validation, rendering); anything
+// that moves rows is tested against real daemons in tests/integration.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actors/node_api.hpp"
+#include "config/config.hpp"
+
+namespace tandem::test {
+
+class FakeNode : public NodeApi {
+ public:
+  std::vector<StartFullSync> started;
+  std::vector<std::string> cancelled;
+  std::vector<bool> paused;
+  StartAnswer start_answer{202, "fs-fake-1", ""};
+  std::vector<SessionView> known;  // what session()/sessions() return
+
+  StartAnswer start_full_sync(const StartFullSync& req) override {
+    started.push_back(req);
+    return start_answer;
+  }
+  Result<std::optional<SessionView>> session(const std::string& id) override {
+    for (const auto& v : known)
+      if (v.session.id == id) return std::optional<SessionView>(v);
+    return std::optional<SessionView>();
+  }
+  Result<std::vector<SessionView>> sessions(std::size_t limit) override {
+    std::vector<SessionView> out(known.begin(), known.begin() + std::min(limit, known.size()));
+    return out;
+  }
+  Status cancel(const std::string& id, const std::string& reason) override {
+    cancelled.push_back(id + " | " + reason);
+    for (const auto& v : known)
+      if (v.session.id == id) return ok_status();
+    return make_error("unknown_session", "unknown session " + id);
+  }
+  Result<std::vector<PeerStatus>> peers() override {
+    return std::vector<PeerStatus>{{"a", "Server A", true, true, ""},
+                                   {"b", "Server B", false, false, "connection refused"}};
+  }
+  Result<std::vector<std::string>> clear_stuck() override { return std::vector<std::string>{}; }
+  Result<std::vector<PeriodicStatus>> periodic() override {
+    PeriodicStatus p;
+    p.peer = "b";
+    p.name = "Server B";
+    p.state = "idle";
+    return std::vector<PeriodicStatus>{p};
+  }
+  Status set_periodic_paused(bool pause) override {
+    paused.push_back(pause);
+    return ok_status();
+  }
+};
+
+// The SPEC's example configuration (node a, peer b, token "long-random-string").
+inline Config spec_config() {
+  auto r = parse_config(R"({
+    "node": {"id": "a", "name": "Server A"},
+    "database": {"conninfo": "host=127.0.0.1 port=5432 dbname=app user=app"},
+    "state_dir": "/var/lib/tandem",
+    "http": {"listen": "127.0.0.1:8080", "admin_token": "long-random-string"},
+    "actor": {"listen": "0.0.0.0:4242", "secret": "shared-by-all-nodes"},
+    "peers": [{"id": "b", "name": "Server B", "actor": "192.168.0.114:4242",
+               "http": "192.168.0.114:8080"}]
+  })");
+  if (!r.ok()) throw std::runtime_error(r.error().describe());
+  return *r;
+}
+
+}  // namespace tandem::test
