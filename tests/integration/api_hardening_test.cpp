@@ -25,29 +25,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono;
 
-// A request with exactly the Authorization header given ("" for none), so the table can
-// send malformed schemes; the path is sent as written (already URL-encoded).
 HttpAnswer raw_request(int port, const std::string& method, const std::string& path,
                        const std::string& authorization, const std::string& body) {
-  try {
-    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-    s.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!authorization.empty()) req.set("Authorization", authorization);
-    if (method == "POST") {
-      req.setContentType("application/json");
-      req.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    s.sendRequest(req) << body;
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = s.receiveResponse(resp);
-    HttpAnswer a;
-    a.status = resp.getStatus();
-    Poco::StreamCopier::copyToString(in, a.body);
-    return a;
-  } catch (const std::exception&) {
-    return {};
-  }
+  return http_request_raw_auth(port, method, path, authorization, body);
 }
 
 struct BadRequest {

@@ -9,11 +9,18 @@ namespace tandem::test {
 
 HttpAnswer http_request(int port, const std::string& method, const std::string& path,
                         const std::string& token, const std::string& body, int timeout_s) {
+  return http_request_raw_auth(port, method, path, token.empty() ? "" : "Bearer " + token, body,
+                               timeout_s);
+}
+
+HttpAnswer http_request_raw_auth(int port, const std::string& method, const std::string& path,
+                                 const std::string& authorization, const std::string& body,
+                                 int timeout_s) {
   try {
     Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
     s.setTimeout(Poco::Timespan(timeout_s, 0));
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) req.set("Authorization", "Bearer " + token);
+    if (!authorization.empty()) req.set("Authorization", authorization);
     if (!body.empty() || method == "POST") {
       req.setContentType("application/json");
       req.setContentLength(static_cast<std::streamsize>(body.size()));
