@@ -356,6 +356,14 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
         if (!s) return {false, std::string()};
         return {true, view_to_json(view_of(self, *s)).dump()};
       },
+      [=](get_atom, const std::string& id, std::uint64_t limit) -> std::string {
+        json out = json::array();
+        auto lines = self->state.journal->log_lines(id, limit);
+        if (lines.ok())
+          for (const auto& l : *lines)
+            out.push_back({{"at", l.at}, {"level", log_level_spelling(l.level)}, {"message", l.text}});
+        return out.dump();
+      },
       [=](list_atom, std::uint64_t limit) -> std::string {
         failpoint("manager_list");
         json out = json::array();

@@ -182,6 +182,19 @@ class NodeImpl final : public Node {
     return out;
   }
 
+  Result<std::vector<SessionLogLine>> session_log(const std::string& id, std::size_t limit) override {
+    Result<std::vector<SessionLogLine>> out = make_error("timeout", "the node did not answer in time");
+    ask(
+        [&](const std::string& list) {
+          std::vector<SessionLogLine> lines;
+          for (const auto& j : json::parse(list, nullptr, false))
+            lines.push_back({j.value("at", std::int64_t{0}), j.value("level", ""), j.value("message", "")});
+          out = lines;
+        },
+        get_atom::value, id, static_cast<std::uint64_t>(limit));
+    return out;
+  }
+
   Result<std::vector<PeriodicStatus>> periodic() override {
     if (!sys_) return make_error("stopped", "the node is stopping");
     std::vector<PeriodicStatus> out;

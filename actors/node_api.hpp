@@ -46,6 +46,13 @@ struct PeerStatus {
   std::string detail;  // why not, when not
 };
 
+// One line of a session's detailed log.
+struct SessionLogLine {
+  std::int64_t at = 0;  // ms
+  std::string level;    // "info", "warn", "error", "debug"
+  std::string message;
+};
+
 // Periodic sync with one peer, as GET /api/admin/sync/periodic shows it.
 struct PeriodicStatus {
   std::string peer;
@@ -72,6 +79,9 @@ class NodeApi {
   // Ends stalled sessions (no progress for full_sync.stall_after_s) and frees the lock;
   // returns the ids it ended.
   virtual Result<std::vector<std::string>> clear_stuck() = 0;
+  // The session's detailed log on this node, oldest first (at most `limit` lines).
+  virtual Result<std::vector<SessionLogLine>> session_log(const std::string& id,
+                                                          std::size_t limit) = 0;
   virtual Result<std::vector<PeriodicStatus>> periodic() = 0;
   // Pauses or resumes periodic sync with every peer.
   virtual Status set_periodic_paused(bool paused) = 0;

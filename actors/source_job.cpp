@@ -63,6 +63,10 @@ Status record(Self* self, const Session& next, const std::string& event) {
   rec.event = event;
   auto c = st.journal->commit(next, rec);
   if (!c.ok()) return c.error();
+  if (next.state != st.s.state || next.phase != st.s.phase)
+    (void)st.journal->append_log(LogLine{next.id, rec.at, log::Level::info,
+                                         event + " -> " + to_string(next.state) + "/" +
+                                             to_string(next.phase)});
   st.s = next;
   publish_view(self);
   return ok_status();

@@ -187,9 +187,14 @@ void apply(Self* self, const Event& ev) {
   if (phase_changed) st.speed = SpeedMeter();
   const auto& p = st.s.progress(st.s.phase);
   st.speed.add(now, p.bytes_done);
-  if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev))
-    log::info("job") << st.s.id << " " << rec.event << " -> " << to_string(st.s.state) << "/"
-                     << to_string(st.s.phase);
+  if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev)) {
+    std::string line = rec.event + " -> " + to_string(st.s.state) + "/" + to_string(st.s.phase);
+    log::info("job") << st.s.id << " " << line;
+    // The session's own detailed log (the panel's and `tandemctl show`'s); best effort.
+    bool trouble = std::holds_alternative<Failed>(ev) || std::holds_alternative<PeerLost>(ev);
+    (void)st.journal->append_log(
+        LogLine{st.s.id, now, trouble ? log::Level::warn : log::Level::info, line});
+  }
   publish_view(self, phase_changed || is_terminal(st.s.state));
   mirror(self, is_terminal(st.s.state));
   for (const auto& fx : t->effects) run_effect(self, fx);

@@ -147,7 +147,13 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     auto v = node.session(id);
     if (!v.ok()) return Response::error(503, v.error().message);
     if (!v->has_value()) return Response::error(404, "unknown session " + id, "id");
-    return Response::json(200, session_detail_json(**v));
+    auto detail = session_detail_json(**v);
+    json log = json::array();
+    if (auto lines = node.session_log(id, 500); lines.ok())
+      for (const auto& l : *lines)
+        log.push_back({{"at", iso_time(l.at)}, {"level", l.level}, {"message", l.message}});
+    detail["log"] = log;
+    return Response::json(200, detail);
   });
 
   router.add("GET", "/api/admin/sync/peers", Auth::admin_token, [&node](const Request&) {

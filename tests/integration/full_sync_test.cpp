@@ -27,6 +27,14 @@ TEST(FullSync, PullMakesTheTargetEqualAndBothNodesListIt) {
   // Same id on both nodes, both list it; the source's copy ends succeeded too.
   auto on_a = n.a->wait_finished(id, std::chrono::seconds(10));
   EXPECT_EQ(on_a.value("state", ""), "succeeded") << on_a.dump();
+  // The detailed log names each step, on the target and on the source.
+  for (auto* node : {n.b.get(), n.a.get()}) {
+    auto log = node->get("/api/admin/sync/sessions/" + id).json()["log"];
+    ASSERT_TRUE(log.is_array()) << node->id();
+    std::string all = log.dump();
+    EXPECT_NE(all.find("transfer"), std::string::npos) << node->id() << ": " << all;
+    EXPECT_NE(all.find("succeeded"), std::string::npos) << node->id() << ": " << all;
+  }
   for (auto* node : {n.a.get(), n.b.get()}) {
     auto list = node->get("/api/admin/sync/sessions?limit=5").json();
     ASSERT_FALSE(list["sessions"].empty()) << node->id();

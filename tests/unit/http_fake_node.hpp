@@ -43,6 +43,9 @@ class FakeNode : public NodeApi {
                                    {"b", "Server B", false, false, "connection refused"}};
   }
   Result<std::vector<std::string>> clear_stuck() override { return std::vector<std::string>{}; }
+  Result<std::vector<SessionLogLine>> session_log(const std::string&, std::size_t) override {
+    return std::vector<SessionLogLine>{{1, "info", "phase_started(backup) -> running/backup"}};
+  }
   Result<std::vector<PeriodicStatus>> periodic() override {
     PeriodicStatus p;
     p.peer = "b";
