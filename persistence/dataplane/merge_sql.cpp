@@ -48,9 +48,14 @@ std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std:
   if (!p.has_key())  // mirror mode only: the table was emptied of kept rows first
     return "WITH m AS (" + insert + " RETURNING 1) SELECT count(*)::text, '0' FROM m";
 
+  // The columns an update sets and compares: not the key, and not an identity ALWAYS
+  // column, which PostgreSQL lets an UPDATE set only to DEFAULT (its values came from the
+  // source when the row was inserted; a difference there shows up in verify).
   std::vector<std::string> values;
-  for (const auto& c : p.columns)
-    if (!is_key(p.target, c)) values.push_back(c);
+  for (const auto& c : p.columns) {
+    const auto* col = p.target.column(c);
+    if (!is_key(p.target, c) && !(col && col->identity == 'a')) values.push_back(c);
+  }
   insert += " ON CONFLICT (" + join(p.target.primary_key, q) + ") DO ";
   if (values.empty()) {
     insert += "NOTHING";
