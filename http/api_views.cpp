@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "base/iso_time.hpp"
 #include "statemachine/progress.hpp"
 
 namespace tandem::http {
@@ -23,14 +24,7 @@ const char* api_state(State s) {
 
 json iso_time(TimeMs ms) {
   if (ms <= 0) return nullptr;
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return std::string(out);
+  return iso_utc_ms(ms);
 }
 
 json progress_json(const SessionView& v) {

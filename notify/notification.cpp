@@ -1,6 +1,8 @@
 // Builds the notification of an ended session (see notification.hpp).
 #include "notify/notification.hpp"
 
+#include "base/iso_time.hpp"
+
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -65,17 +67,7 @@ const char* notification_event(State outcome) {
   return nullptr;
 }
 
-std::string iso_utc(TimeMs ms) {
-  if (ms <= 0) return {};
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", date, static_cast<int>(ms % 1000));
-  return out;
-}
+std::string iso_utc(TimeMs ms) { return iso_utc_ms(ms); }
 
 Result<Notification> make_notification(const Session& s, const std::string& node_id) {
   const char* event = notification_event(s.state);
