@@ -35,7 +35,8 @@ TimeMs now_ms() {
 
 struct manager_state {
   NodeContextPtr ctx;
-  std::map<std::string, caf::actor> links;
+  std::map<std::string, caf::actor> links;       // the actor link to each peer
+  std::map<std::string, caf::actor> http_peers;  // the HTTP fallback to each peer
   std::unique_ptr<SqliteJournal> journal;
   std::optional<std::string> lock;           // the session this node takes part in
   std::map<std::string, caf::actor> jobs;    // session id -> its job here
@@ -51,10 +52,13 @@ using Self = caf::stateful_actor<manager_state>;
 
 bool is_target_here(Self* self, const Session& s) { return s.target == self->state.ctx->node_id(); }
 
+// The way to the other node of `s`, by the transport the session chose.
 caf::actor link_for(Self* self, const Session& s) {
   const auto& other = is_target_here(self, s) ? s.source : s.target;
-  auto it = self->state.links.find(other);
-  return it == self->state.links.end() ? caf::actor{} : it->second;
+  const auto& links = s.options.method == TransportMethod::http ? self->state.http_peers
+                                                                : self->state.links;
+  auto it = links.find(other);
+  return it == links.end() ? caf::actor{} : it->second;
 }
 
 void spawn_job(Self* self, const Session& s, bool resumed) {
@@ -146,7 +150,7 @@ void start(Self* self, caf::response_promise rp, Session s) {
   auto release = [=] {
     if (self->state.lock == s.id) self->state.lock.reset();
   };
-  auto link = st.links.at(peer);
+  auto link = link_for(self, s);
   self->request(link, seconds(st.ctx->peer_request_timeout_s + 5), get_atom::value)
       .then(
           [=](const std::string& token, const caf::actor& endpoint, const std::string& error) mutable {
@@ -285,6 +289,10 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
   auto& st = self->state;
   st.ctx = ctx;
   st.links = std::move(links);
+  for (const auto& p : ctx->config.peers) {
+    st.http_peers[p.id] = spawn_http_peer(self->system(), ctx, p);
+    self->link_to(st.http_peers[p.id]);  // they end with the manager
+  }
   st.change_server = std::move(change_server);
   st.notifier = std::move(notifier);
   auto journal = SqliteJournal::open(ctx->journal_path);

@@ -17,6 +17,7 @@
 #include "actors/messages.hpp"
 #include "actors/node_api.hpp"
 #include "actors/node_supervisor.hpp"
+#include "actors/peer_wire_json.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
@@ -233,6 +234,46 @@ class NodeImpl final : public Node {
       else caf::anon_send(a, resume_atom::value);
     }
     return ok_status();
+  }
+
+  PeerCallAnswer peer_call(const PeerCall& c) override {
+    PeerCallAnswer a;
+    a.error = "the node did not answer in time";
+    auto reply = [&](const peer_reply& r) {
+      a.answered = true;
+      a.json = peer_reply_to_json(r);
+    };
+    if (c.op == "reserve") {
+      ask(reply, reserve_atom::value, c.client, c.session_json);
+    } else if (c.op == "push") {
+      ask(reply, push_atom::value, c.client, c.session_json);
+    } else if (c.op == "mirror") {
+      ask(reply, mirror_atom::value, c.client, c.session_json);
+    } else if (c.op == "cancel") {
+      ask(reply, cancel_atom::value, c.client, c.session_id, c.reason);
+    } else if (c.op == "get") {
+      ask(reply, get_atom::value, c.client, c.session_id);
+    } else if (c.op == "backup") {
+      ask(
+          [&](const backup_status& b) {
+            a.answered = true;
+            a.json = backup_status_to_json(b);
+          },
+          backup_atom::value, c.client, c.session_json);
+    } else if (c.op == "chunk") {
+      ask(
+          [&](const chunk_reply& r) {
+            a.answered = true;
+            a.chunk_status = r.status;
+            a.checksum = r.checksum;
+            a.bytes.assign(r.bytes.begin(), r.bytes.end());
+            a.error = r.error;
+          },
+          chunk_atom::value, c.client, c.session_id, c.chunk);
+    } else {
+      a.error = "unknown peer request \"" + c.op + "\"";
+    }
+    return a;
   }
 
  private:

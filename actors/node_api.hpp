@@ -67,6 +67,29 @@ struct PeriodicStatus {
   std::string last_error;
 };
 
+// A request from a peer over the HTTP fallback transport, already authenticated as coming
+// from `client` (http/peer_routes.cpp). `op` names one of the requests the actor link
+// carries (actors/messages.hpp): reserve, push, backup, chunk, mirror, cancel, get.
+struct PeerCall {
+  std::string client;
+  std::string op;
+  std::string session_json;  // reserve, push, backup, mirror
+  std::string session_id;    // chunk, cancel, get
+  std::uint64_t chunk = 0;   // chunk
+  std::string reason;        // cancel
+};
+
+// The job manager's answer: `json` (a peer_reply or backup_status as
+// actors/peer_wire_json.hpp writes it), or for a chunk its status, checksum and bytes.
+struct PeerCallAnswer {
+  bool answered = false;  // false: the node did not answer in time (error says why)
+  std::string json;
+  std::string chunk_status;  // "ok", "gone", "refused", "error"
+  std::string checksum;
+  std::string bytes;
+  std::string error;
+};
+
 class NodeApi {
  public:
   virtual ~NodeApi() = default;
@@ -85,6 +108,8 @@ class NodeApi {
   virtual Result<std::vector<PeriodicStatus>> periodic() = 0;
   // Pauses or resumes periodic sync with every peer.
   virtual Status set_periodic_paused(bool paused) = 0;
+  // A peer's request over HTTP (the fallback transport), passed on as the actor link would.
+  virtual PeerCallAnswer peer_call(const PeerCall& call) = 0;
 };
 
 // Starts the actor system, the gateway on actor.listen, one link per peer and the job

@@ -42,6 +42,8 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message) 
   return to_hex(sha256(opad + sha256(ipad + message)));
 }
 
+std::string sha256_hex(const std::string& data) { return to_hex(sha256(data)); }
+
 std::string random_hex(std::size_t bytes) {
   std::string buf(bytes, '\0');
   std::size_t got = 0;

@@ -20,6 +20,9 @@ namespace tandem {
 // Hex of HMAC-SHA256(key, message).
 std::string hmac_sha256_hex(const std::string& key, const std::string& message);
 
+// Hex of SHA-256(data).
+std::string sha256_hex(const std::string& data);
+
 // 2*bytes hex characters from the kernel's random source.
 std::string random_hex(std::size_t bytes = 16);
 

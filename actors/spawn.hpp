@@ -22,6 +22,8 @@
 namespace tandem {
 
 caf::actor spawn_peer_link(caf::actor_system& sys, NodeContextPtr ctx, PeerConfig peer);
+// The HTTP fallback transport to `peer` (http_peer.cpp): a link and endpoint in one.
+caf::actor spawn_http_peer(caf::actor_system& sys, NodeContextPtr ctx, const PeerConfig& peer);
 caf::actor spawn_peer_gateway(caf::actor_system& sys, NodeContextPtr ctx, caf::actor manager);
 
 // `links`: peer id -> its peer_link.

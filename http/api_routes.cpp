@@ -3,6 +3,7 @@
 #include "http/event_routes.hpp"
 #include "http/full_sync_routes.hpp"
 #include "http/metrics_route.hpp"
+#include "http/peer_routes.hpp"
 #include "http/periodic_routes.hpp"
 #include "http/ui_routes.hpp"
 
@@ -12,6 +13,7 @@ void add_api_routes(Router& router, NodeApi& node, const Config& config, HealthI
   add_health_routes(router, std::move(health));
   add_full_sync_routes(router, node, config);
   add_periodic_routes(router, node);
+  add_peer_routes(router, node, config);
   add_event_routes(router, node, config.node.id);
   add_metrics_route(router, node);
   add_ui_routes(router);

@@ -47,8 +47,6 @@ bool parse_start(const Request& q, const Config& config, StartFullSync& req,
     if (auto method = q.string("method", Need::optional, 16)) {
       auto m = parse_transport_method(*method);
       if (!m) errs.add("options.method", "must be \"actor\" or \"http\"");
-      else if (*m == TransportMethod::http)
-        errs.add("options.method", "the HTTP fallback transport is not available in this build yet; use \"actor\"");
       o.method = m.value_or(TransportMethod::actor);
     }
     if (auto bw = q.number("bandwidthLimitMBps", Need::optional, 0, 1e6)) {
@@ -59,6 +57,12 @@ bool parse_start(const Request& q, const Config& config, StartFullSync& req,
     q.finish();
   }
   r.finish();
+  if (o.method == TransportMethod::http && !req.peer.empty()) {
+    const PeerConfig* p = config.find_peer(req.peer);
+    if (p && p->http.port == 0)
+      errs.add("options.method", "peer " + req.peer + " has no \"http\" address in the config; "
+                                 "the HTTP fallback needs one");
+  }
   return errs.empty();
 }
 

@@ -16,6 +16,7 @@ namespace tandem::http {
 struct Request {
   std::string method;                          // "GET", "POST", ...
   std::string path;                            // "/api/sync/backup-progress" (no query)
+  std::string target;                          // path?query exactly as sent (node signatures cover it)
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // names lower-cased
   std::map<std::string, std::string> params;   // from the route pattern: {id}

@@ -128,6 +128,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     Request req;
     req.method = in.getMethod();
     req.remote = in.clientAddress().toString();
+    req.target = in.getURI();
     try {
       Poco::URI uri(in.getURI());
       req.path = uri.getPath();

@@ -7,5 +7,6 @@ tandem_add_test(http_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/http_json_bounds_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_openapi_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_server_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/http_peer_routes_test.cpp
   LIBS tandem_http tandem_ui Poco::Net Poco::Foundation
   TIMEOUT 120)

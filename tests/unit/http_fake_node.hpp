@@ -57,6 +57,12 @@ class FakeNode : public NodeApi {
     paused.push_back(pause);
     return ok_status();
   }
+  std::vector<PeerCall> peer_calls;
+  PeerCallAnswer peer_answer{true, R"({"status":"ok","detail":"","sessionId":"fs-fake-1"})", "", "", "", ""};
+  PeerCallAnswer peer_call(const PeerCall& call) override {
+    peer_calls.push_back(call);
+    return peer_answer;
+  }
 };
 
 // The SPEC's example configuration (node a, peer b, token "long-random-string").

@@ -130,9 +130,14 @@ TEST_F(ApiRoutes, TokenGuardsEveryApiRoute) {
     // Fill {id} with a valid id, so only auth can refuse.
     if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, "fs-known");
     SCOPED_TRACE(route);
+    // Node-to-node routes (the HTTP fallback) take a peer's signature, never the token.
+    bool node_route = path.rfind("/api/sync/", 0) == 0 && path != "/api/sync/backup-progress";
     auto none = call(method, path, "", "");
     EXPECT_EQ(none.status, 401);
-    EXPECT_EQ(body(none)["field"], "Authorization");
+    EXPECT_EQ(body(none)["field"], node_route ? "X-Tandem-Signature" : "Authorization");
+    if (node_route) {
+      EXPECT_EQ(call(method, path).status, 401);  // with the admin token
+    }
     EXPECT_EQ(call(method, path, "", "Bearer long-random-strinG").status, 401);
     EXPECT_EQ(call(method, path, "", "Bearer long-random-string ").status, 401);
     EXPECT_EQ(call(method, path, "", "Basic long-random-string").status, 401);
