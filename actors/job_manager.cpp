@@ -360,6 +360,10 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
         return rp;
       },
       [=](get_atom, const std::string& id) -> caf::result<bool, std::string> {
+        // A live session is answered from memory: progress is polled often (the panel,
+        // scripts) and must not cost a journal read each time.
+        if (auto it = self->state.views.find(id); it != self->state.views.end())
+          return {true, view_to_json(view_of(self, it->second.session)).dump()};
         auto s = stored(self, id);
         if (!s) return {false, std::string()};
         return {true, view_to_json(view_of(self, *s)).dump()};

@@ -18,8 +18,8 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> specs = {
-      {"full-sync", 1, 1, {"--pull", "--push", "--no-compress", "--no-verify", "--mirror"},
-       "full-sync --pull|--push PEER [--no-compress] [--no-verify] [--mirror]"},
+      {"full-sync", 1, 1, {"--pull", "--push", "--no-compress", "--no-verify", "--mirror", "--http"},
+       "full-sync --pull|--push PEER [--no-compress] [--no-verify] [--mirror] [--http]"},
       {"status", 0, 0, {}, "status"},
       {"history", 0, 0, {"--limit"}, "history [--limit N]"},
       {"show", 1, 1, {}, "show ID"},
@@ -77,6 +77,7 @@ Status apply_command(const CommandSpec& spec, const std::vector<std::string>& wo
     f.no_compress = has_flag(flags, "--no-compress");
     f.no_verify = has_flag(flags, "--no-verify");
     f.mirror = has_flag(flags, "--mirror");
+    f.http = has_flag(flags, "--http");
   } else if (cmd == "show" || cmd == "cancel") {
     inv.id = words[0];
   } else if (cmd == "periodic" && !words.empty()) {
@@ -149,9 +150,10 @@ const char* usage_text() {
          "URL defaults to http://127.0.0.1:8080 when neither is given.\n"
          "\n"
          "commands:\n"
-         "  full-sync --pull|--push PEER [--no-compress] [--no-verify] [--mirror]\n"
+         "  full-sync --pull|--push PEER [--no-compress] [--no-verify] [--mirror] [--http]\n"
          "                   start a full sync and follow its progress\n"
-         "                   (--pull: PEER → this node; --push: this node → PEER)\n"
+         "                   (--pull: PEER → this node; --push: this node → PEER;\n"
+         "                   --http: through the nodes' HTTP ports, not the actor link)\n"
          "  status           the running full sync, if any, with its progress\n"
          "  history [--limit N]\n"
          "                   recent full syncs (default 20)\n"

@@ -25,6 +25,7 @@ struct FullSyncArgs {
   bool no_compress = false;
   bool no_verify = false;
   bool mirror = false;
+  bool http = false;  // the HTTP fallback transport
 };
 
 struct Invocation {

@@ -17,6 +17,7 @@ json start_request(const FullSyncArgs& f) {
   if (f.no_compress) options["compressionEnabled"] = false;
   if (f.no_verify) options["verifyAfterSync"] = false;
   if (f.mirror) options["mode"] = "mirror";
+  if (f.http) options["method"] = "http";
   return {{"action", f.direction}, {"targetPeer", {{"nodeId", f.peer}}}, {"options", options}};
 }
 

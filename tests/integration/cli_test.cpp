@@ -162,7 +162,7 @@ TEST(Cli, PullSucceedsWithProgressLinesAndEveryReadingCommandWorks) {
 
 TEST(Cli, JsonFullSyncPrintsOneProgressObjectPerLine) {
   TwoNodes n;
-  auto push = ctl(*n.a, {"full-sync", "--push", "b", "--json", "--no-compress"});
+  auto push = ctl(*n.a, {"full-sync", "--push", "b", "--json", "--no-compress", "--http"});
   ASSERT_EQ(push.exit_code, 0) << dump(push) << n.a->log();
   auto out = lines_of(push.out);
   ASSERT_FALSE(out.empty()) << dump(push);
@@ -181,6 +181,7 @@ TEST(Cli, JsonFullSyncPrintsOneProgressObjectPerLine) {
   // The option reached the node.
   auto detail = n.a->get("/api/admin/sync/sessions/" + id).json();
   EXPECT_EQ(detail["options"]["compressionEnabled"], false) << detail.dump();
+  EXPECT_EQ(detail["options"]["method"], "http") << detail.dump();
 }
 
 TEST(Cli, ASyncThatFailsExits1AndHistoryShowsWhy) {

@@ -25,13 +25,14 @@ std::string parse_error(const std::vector<std::string>& args, const Environment&
 }
 
 TEST(CliArgs, FullSyncPullWithEveryFlag) {
-  auto inv = parse_ok({"full-sync", "--pull", "a", "--no-compress", "--no-verify", "--mirror"});
+  auto inv = parse_ok({"full-sync", "--pull", "a", "--no-compress", "--no-verify", "--mirror", "--http"});
   EXPECT_EQ(inv.command, "full-sync");
   EXPECT_EQ(inv.full_sync.direction, "pull");
   EXPECT_EQ(inv.full_sync.peer, "a");
   EXPECT_TRUE(inv.full_sync.no_compress);
   EXPECT_TRUE(inv.full_sync.no_verify);
   EXPECT_TRUE(inv.full_sync.mirror);
+  EXPECT_TRUE(inv.full_sync.http);
   EXPECT_FALSE(inv.json);
 }
 
@@ -42,6 +43,7 @@ TEST(CliArgs, FullSyncPushKeepsDefaults) {
   EXPECT_FALSE(inv.full_sync.no_compress);
   EXPECT_FALSE(inv.full_sync.no_verify);
   EXPECT_FALSE(inv.full_sync.mirror);
+  EXPECT_FALSE(inv.full_sync.http);
 }
 
 TEST(CliArgs, FullSyncNeedsExactlyOneDirectionAndOnePeer) {
