@@ -1,5 +1,6 @@
 // Cancel asks first: "Keep syncing" changes nothing, "Cancel sync" ends the session on
-// both nodes, and the panel shows it cancelled (grey) with what that means.
+// both nodes, and the panel shows it cancelled (grey) with what that means. The sync
+// runs over the HTTP fallback transport (chosen under "advanced").
 
 import { nodes, open, waitSignedIn, text, until, check, screenshot, waitSessionState, api } from '../lib/driver.mjs';
 
@@ -14,6 +15,7 @@ export async function run(browser, say) {
   await page.click('details.advanced summary');
   await page.uncheck('#opt-compress');
   await page.fill('#opt-bandwidth', '0.04');  // a slow transfer (~10 s) to cancel in the middle of
+  await page.check('#opt-method-http');  // this one goes through the HTTP fallback transport
   await page.click('#start');
   await until(async () => /Transferring/.test(await text(page, '#progress-step')), 'the transfer step', 30000);
 
@@ -28,6 +30,7 @@ export async function run(browser, say) {
   check(await page.getAttribute('#progress', 'data-state') === 'running', '"Keep syncing" left it running');
   const id = (await page.getAttribute('#progress-detail', 'href')).replace('#/history/', '');
   check((await api(b, 'GET', `/api/sync/backup-progress?sessionId=${id}`)).data.state === 'running', 'still running on the node');
+  check((await api(b, 'GET', `/api/admin/sync/sessions/${id}`)).data.options.method === 'http', 'the panel asked for the HTTP fallback');
 
   await page.click('#cancel');
   await page.keyboard.press('Escape');  // Escape is "keep", too
