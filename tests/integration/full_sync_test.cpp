@@ -48,6 +48,9 @@ TEST(FullSync, PullMakesTheTargetEqualAndBothNodesListIt) {
 TEST(FullSync, PushFromTheSourceAndReRunChangesNothing) {
   TwoNodes n;
   std::string id = started_id(n.a->start_full_sync("push", "b"));
+  // The initiator answers for the session from the moment it said 202.
+  auto first = n.a->get("/api/sync/backup-progress?sessionId=" + id);
+  EXPECT_EQ(first.status, 200) << first.body;
   auto done = n.a->wait_finished(id);
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.a->log() << n.b->log();
   auto fp = TwoNodes::fingerprint(n.db_b);
