@@ -22,7 +22,9 @@ struct NodeContext {
   int transfer_window = 4;              // chunk requests in flight
   int chunk_request_timeout_s = 30;     // one chunk round trip
   int peer_request_timeout_s = 5;       // small peer requests
-  int backup_poll_interval_ms = 500;    // how often the target asks how the backup goes
+  // How often the target asks how the backup goes: the wait after the backup ends is
+  // half of it on average, so short (a poll is one small message or HTTP request).
+  int backup_poll_interval_ms = 100;
   int max_chunk_refetches = 3;          // corrupt arrivals of one chunk before failing
 
   const std::string& node_id() const { return config.node.id; }
