@@ -12,8 +12,13 @@
 //
 // Detached: a try blocks this actor's own thread (up to notify's kDeliveryTimeout),
 // never a job's. Retries are timers (delayed messages to itself), not sleeps, so a
-// shutdown stops the notifier between tries at once; notifications still undelivered
-// then are logged and dropped (they are not journaled).
+// shutdown stops the notifier between tries at once.
+//
+// Durable: every notification is written to the outbox (<state_dir>/outbox, see
+// notify/outbox.hpp) before its first try, with its try count after each failed one;
+// one still undelivered at a stop or crash stays there, and spawn_notifier resumes it
+// (with the tries it has left). Enqueueing is idempotent per (session, event, channel):
+// a session ended twice (a job resumed after a crash) is not notified twice.
 #pragma once
 
 #include <caf/actor.hpp>

@@ -33,21 +33,29 @@ void deliver_blocking(Delivery& d, const std::function<void(std::chrono::millise
   while (auto wait = d.try_once()) sleep(*wait);
 }
 
-std::vector<Delivery> deliveries_for(const NotifyConfig& notify, const Notification& n,
-                                     const RetryPolicy& policy, std::chrono::milliseconds timeout) {
-  std::vector<Delivery> out;
-  if (notify.webhook && !notify.webhook->empty()) {
+std::optional<Delivery> delivery_for(const NotifyConfig& notify, const Notification& n,
+                                     const std::string& channel, const RetryPolicy& policy,
+                                     std::chrono::milliseconds timeout) {
+  if (channel == "webhook" && notify.webhook && !notify.webhook->empty()) {
     std::string url = *notify.webhook;
     std::string body = n.body.dump();
-    out.emplace_back("webhook", [url, body, timeout] { return post_webhook(url, body, timeout); },
-                     policy);
+    return Delivery("webhook", [url, body, timeout] { return post_webhook(url, body, timeout); },
+                    policy);
   }
-  if (notify.smtp && !notify.smtp->to.empty()) {
+  if (channel == "email" && notify.smtp && !notify.smtp->to.empty()) {
     SmtpConfig smtp = *notify.smtp;
     std::string subject = n.subject, text = n.text;
     auto send = [smtp, subject, text, timeout] { return send_mail(smtp, subject, text, timeout); };
-    out.emplace_back("email", send, policy);
+    return Delivery("email", send, policy);
   }
+  return std::nullopt;
+}
+
+std::vector<Delivery> deliveries_for(const NotifyConfig& notify, const Notification& n,
+                                     const RetryPolicy& policy, std::chrono::milliseconds timeout) {
+  std::vector<Delivery> out;
+  for (const char* channel : {"webhook", "email"})
+    if (auto d = delivery_for(notify, n, channel, policy, timeout)) out.push_back(std::move(*d));
   return out;
 }
 

@@ -49,6 +49,11 @@ class Delivery {
   // delivery is finished: delivered, refused for good, or out of retries.
   std::optional<std::chrono::milliseconds> try_once();
 
+  // Counts `tries_done` tries as already spent (a delivery restored from the outbox
+  // after a restart): the next try_once() is try tries_done + 1 and its back-off goes on
+  // from there, so restarts never add retries.
+  void resume_after(int tries_done) { tries_ = tries_done < 0 ? 0 : tries_done; }
+
   const std::string& channel() const { return channel_; }  // "webhook", "email"
   bool finished() const { return finished_; }
   bool delivered() const { return finished_ && !last_error_; }
@@ -66,6 +71,12 @@ class Delivery {
 
 // Tries until finished, calling `sleep` between tries. For a caller that owns a thread.
 void deliver_blocking(Delivery& d, const std::function<void(std::chrono::milliseconds)>& sleep);
+
+// The delivery of `n` through `channel` ("webhook" or "email"), or nullopt when
+// `notify` does not configure that channel (any more).
+std::optional<Delivery> delivery_for(const NotifyConfig& notify, const Notification& n,
+                                     const std::string& channel, const RetryPolicy& policy = {},
+                                     std::chrono::milliseconds timeout = kDeliveryTimeout);
 
 // The deliveries `notify` asks for: a webhook POST and/or one e-mail to every recipient
 // of `notify.smtp`; none when neither is configured.

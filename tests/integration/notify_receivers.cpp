@@ -116,6 +116,17 @@ bool WebhookReceiver::wait_for(std::size_t n, std::chrono::milliseconds timeout)
   return wait_until([&] { return posts().size() >= n; }, timeout);
 }
 
+void WebhookReceiver::accept_all() {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  shared_->failures = static_cast<int>(shared_->posts.size());
+}
+
+std::size_t WebhookReceiver::answered(int status) const {
+  std::size_t n = 0;
+  for (const auto& p : posts()) n += p.answered == status ? 1 : 0;
+  return n;
+}
+
 SmtpSink::SmtpSink(bool reject_recipients)
     : reject_recipients_(reject_recipients),
       socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),

@@ -33,6 +33,10 @@ class WebhookReceiver {
   std::vector<ReceivedPost> posts() const;
   // Waits until `n` POSTs arrived; false on timeout.
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout) const;
+  // From now on every POST is answered 200 (a receiver that came back).
+  void accept_all();
+  // How many POSTs were answered `status` so far.
+  std::size_t answered(int status) const;
 
   struct Shared {
     std::mutex mu;

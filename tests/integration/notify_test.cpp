@@ -1,11 +1,14 @@
 // Notifications against real receivers on 127.0.0.1: the webhook channel (retry after
 // 503s, no retry after a 4xx, giving up on an unreachable URL), the e-mail channel (an
-// SMTP sink checks envelope, subject and body; a 550 is not retried), and two daemons
-// that notify on a succeeded and on a failed pull — each node its own admins.
+// SMTP sink checks envelope, subject and body; a 550 is not retried), two daemons
+// that notify on a succeeded and on a failed pull — each node its own admins — and a
+// notification still pending when the daemon stops, delivered once after its restart.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "notify/delivery.hpp"
@@ -205,6 +208,72 @@ TEST(NotifyDaemons, FailedPullNotifiesWithTheErrorNamingTheTable) {
   EXPECT_EQ(body["state"], "failed");
   ASSERT_TRUE(body["error"].is_string()) << body.dump();
   EXPECT_NE(body["error"].get<std::string>().find("orders"), std::string::npos) << body.dump();
+}
+
+// The files in `dir` whose names end with `suffix`, as paths.
+std::vector<std::string> files_ending(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(it->path().string());
+  }
+  return out;
+}
+
+TEST(NotifyDaemons, PendingNotificationSurvivesARestartAndArrivesOnce) {
+  TwoNodes n(0.02, false);
+  n.db_b.exec("ALTER TABLE orders ALTER COLUMN note TYPE integer USING NULL");
+  WebhookReceiver hook_b(1'000'000, 500);  // refuses until accept_all()
+  n.b->config()["notify"] = notify_config(hook_b, nullptr);
+  n.a->start();
+  n.b->start();
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "failed") << n.b->log();
+
+  // Refused at once and again after 1 s; the next retry would come 2 s later.
+  ASSERT_TRUE(hook_b.wait_for(2, seconds(15))) << n.b->log();
+  const std::string outbox = n.b->state_dir() + "/outbox";
+  ASSERT_EQ(files_ending(outbox, ".json").size(), 1u);
+  n.b->stop();  // SIGTERM while the notification waits for its retry
+  const std::size_t refused = hook_b.posts().size();
+  EXPECT_EQ(hook_b.answered(200), 0u);
+
+  // Still in the outbox, with what it says and the tries it spent.
+  auto pending = files_ending(outbox, ".json");
+  ASSERT_EQ(pending.size(), 1u) << n.b->log();
+  auto kept = json::parse(std::ifstream(pending[0]), nullptr, false);
+  ASSERT_FALSE(kept.is_discarded()) << pending[0];
+  EXPECT_EQ(kept["sessionId"], id);
+  EXPECT_EQ(kept["event"], "full_sync.failed");
+  EXPECT_EQ(kept["channel"], "webhook");
+  EXPECT_GE(kept["tries"].get<int>(), 1);
+  EXPECT_NE(n.b->log().find("kept in the outbox"), std::string::npos) << n.b->log();
+
+  hook_b.accept_all();  // the receiver is back while the daemon is down
+  const std::string torn = outbox + "/fs-00000000000000aa+full_sync.failed+webhook.json";
+  std::ofstream(torn) << "{\"format\": 1, \"sessionId\": ";  // must not stop the start
+  n.b->start();
+  ASSERT_TRUE(hook_b.wait_for(refused + 1, seconds(15))) << n.b->log();
+  std::this_thread::sleep_for(seconds(4));  // longer than the back-off it was in: no repeat
+
+  auto posts = hook_b.posts();
+  EXPECT_EQ(posts.size(), refused + 1);
+  EXPECT_EQ(hook_b.answered(200), 1u) << "exactly once";
+  auto body = json::parse(posts.back().body);
+  EXPECT_EQ(body["event"], "full_sync.failed");
+  EXPECT_EQ(body["sessionId"], id);
+  EXPECT_EQ(body["node"], "b");
+  EXPECT_NE(body["error"].get<std::string>().find("orders"), std::string::npos) << body.dump();
+  EXPECT_EQ(posts.back().body, posts.front().body) << "the same message as before the stop";
+  EXPECT_TRUE(files_ending(outbox, ".json").empty()) << "delivered: no longer pending";
+  EXPECT_EQ(files_ending(outbox, ".sent").size(), 1u);
+  EXPECT_NE(n.b->log().find("resumed from the outbox"), std::string::npos) << n.b->log();
+  EXPECT_TRUE(std::filesystem::exists(torn + ".bad"));
+  EXPECT_NE(n.b->log().find(torn), std::string::npos) << "the log names the file";
 }
 
 }  // namespace

@@ -83,6 +83,36 @@ TEST(NotifyRetry, ShorterPolicyForTests) {
   EXPECT_EQ(calls, 3);
 }
 
+TEST(NotifyRetry, ResumedDeliveryGoesOnWithItsBackOff) {
+  int calls = 0;
+  Delivery d("webhook", failing(100, &calls));
+  d.resume_after(2);  // two tries spent before a restart
+  EXPECT_EQ(waits_of(d), (std::vector<milliseconds>{milliseconds(4'000), milliseconds(8'000),
+                                                    milliseconds(16'000)}));
+  EXPECT_EQ(calls, 4) << "six tries in all, restart or not";
+  EXPECT_EQ(d.tries(), 6);
+}
+
+TEST(NotifyRetry, ResumedPastItsRetriesTriesOnceMore) {
+  int calls = 0;
+  Delivery d("webhook", failing(100, &calls));
+  d.resume_after(9);
+  EXPECT_TRUE(waits_of(d).empty());
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(d.finished());
+}
+
+TEST(NotifyChannels, OneChannelAtATime) {
+  Notification n;
+  NotifyConfig hook;
+  hook.webhook = "http://127.0.0.1:1/hook";
+  auto d = delivery_for(hook, n, "webhook");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->channel(), "webhook");
+  EXPECT_FALSE(delivery_for(hook, n, "email")) << "no smtp configured";
+  EXPECT_FALSE(delivery_for(hook, n, "pigeon"));
+}
+
 TEST(NotifyChannels, ConfigDecidesWhichChannels) {
   Notification n;
   NotifyConfig none;
