@@ -1,0 +1,181 @@
+#include "tests/bench/bench_support.hpp"
+
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tandem::bench {
+
+const char* const kPgBin = "/usr/lib/postgresql/15/bin";
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+namespace {
+std::string proc_file(pid_t pid, const char* name) {
+  return "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/" + name;
+}
+}  // namespace
+
+long proc_status_kb(pid_t pid, const char* key) {
+  std::ifstream in(proc_file(pid, "status"));
+  std::string line;
+  const std::size_t n = std::strlen(key);
+  while (std::getline(in, line))
+    if (line.compare(0, n, key) == 0) return std::atol(line.c_str() + n);
+  return -1;
+}
+
+bool reset_peak_rss(pid_t pid) {
+  std::ofstream out(proc_file(pid, "clear_refs"));
+  out << "5";
+  out.flush();
+  return bool(out);
+}
+
+Timing run_shell(const std::string& cmd) {
+  auto t0 = Clock::now();
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    execl("/bin/bash", "bash", "-o", "pipefail", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  if (wait4(pid, &status, 0, &ru) < 0) throw std::runtime_error("wait4 failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("command failed (status " + std::to_string(status) + "): " + cmd);
+  return Timing{seconds_since(t0), ru.ru_maxrss};
+}
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string client_args(const test::PgSandbox& s) {
+  return "-h " + s.host() + " -p " + std::to_string(s.port()) + " -U postgres";
+}
+
+Timing dump_restore(const test::PgSandbox& from, const std::string& from_db,
+                    const test::PgSandbox& to, const std::string& to_db) {
+  return run_shell(std::string(kPgBin) + "/pg_dump -Fc " + client_args(from) + " -d " + from_db +
+                   " | " + kPgBin + "/pg_restore --exit-on-error " + client_args(to) + " -d " + to_db);
+}
+
+void clone_database(const test::PgSandbox& s, const std::string& name, const std::string& from) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = s.query("CREATE DATABASE " + name + (from.empty() ? "" : " TEMPLATE " + from));
+    if (r.ok()) return;
+    if (attempt == 60) throw std::runtime_error("create database " + name + ": " + r.error().describe());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+std::int64_t iso_utc_to_ms(const std::string& iso) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      return colon == std::string::npos ? "" : line.substr(colon + 2);
+    }
+  return "unknown CPU";
+}
+
+// The file system the sandboxes' data directories live on (they go under $TMPDIR).
+std::string temp_fs_type() {
+  struct statfs fs {};
+  if (statfs(std::filesystem::temp_directory_path().c_str(), &fs) != 0) return "unknown fs";
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case 0xEF53: return "ext4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x01021994: return "tmpfs (figures meaningless: no real fsync)";
+    case 0x794C7630: return "overlayfs";
+    default: return "fs type 0x" + [&] {
+      char hex[20];
+      std::snprintf(hex, sizeof hex, "%lx", static_cast<unsigned long>(fs.f_type));
+      return std::string(hex);
+    }();
+  }
+}
+
+}  // namespace
+
+std::string machine_description(const test::PgSandbox& s) {
+  utsname u{};
+  uname(&u);
+  return std::to_string(std::thread::hardware_concurrency()) + " vCPUs (" + cpu_model() + "), Linux " +
+         u.release + ", " + temp_fs_type() + " under " + std::filesystem::temp_directory_path().string() +
+         ", PostgreSQL " + s.scalar("SHOW server_version");
+}
+
+std::string source_revision() {
+  const std::string git = "git -C '" + test::PgSandbox::source_dir() + "' ";
+  auto first_line = [](const std::string& cmd) {
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[256];
+      if (std::fgets(buf, sizeof buf, p)) out = buf;
+      pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  };
+  std::string rev = first_line(git + "rev-parse --short HEAD 2>/dev/null");
+  if (rev.empty()) return "(unknown commit)";
+  return rev + (first_line(git + "diff-index --name-only HEAD -- 2>/dev/null").empty() ? ""
+                                                                                               : " + local changes");
+}
+
+std::string load_average() {
+  double l[3] = {0, 0, 0};
+  if (getloadavg(l, 3) != 3) return "load unknown";
+  char out[64];
+  std::snprintf(out, sizeof out, "load %.2f %.2f %.2f", l[0], l[1], l[2]);
+  return out;
+}
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M UTC", &tm);
+  return out;
+}
+
+}  // namespace tandem::bench
