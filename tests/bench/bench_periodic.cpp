@@ -36,10 +36,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_support.hpp"
 #include "tests/support/tandem_node.hpp"
 
 using namespace tandem::test;
-using Clock = std::chrono::steady_clock;
+using tandem::bench::Clock;
+using tandem::bench::proc_status_kb;
+using tandem::bench::reset_peak_rss;
+using tandem::bench::seconds_since;
 
 namespace {
 
@@ -75,7 +79,6 @@ Rows must(tandem::Result<Rows> rows) {
   return std::move(*rows);
 }
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // ---- node b's arrival probe ------------------------------------------------------------
 
@@ -143,23 +146,6 @@ class Writer {
 };
 
 // ---- measuring ---------------------------------------------------------------------------
-
-long proc_status_kb(pid_t pid, const char* key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key) + 1);
-  return -1;
-}
-
-// Resets a daemon's VmHWM to its current RSS, so the peak read later is periodic sync's
-// alone (not the full sync's before it). False where the kernel does not allow it.
-bool reset_peak(pid_t pid) {
-  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
-  out << "5";
-  out.flush();
-  return bool(out);
-}
 
 long long applied_on(const TandemNode& node) {
   auto p = node.get("/api/admin/sync/periodic").json();
@@ -261,7 +247,7 @@ int main(int argc, char** argv) try {
                   std::chrono::seconds(30)))
     throw std::runtime_error("a and b differ after the full sync");
   n.db_b.exec(kProbeSql);
-  bool peaks_reset = reset_peak(n.a->pid()) && reset_peak(n.b->pid());
+  bool peaks_reset = reset_peak_rss(n.a->pid()) && reset_peak_rss(n.b->pid());
   std::printf("setup (load scale %.2f, start, pull full sync): %.1f s; interval %d s, %d changes per transaction\n"
               "RSS after the full sync: a %.1f MB, b %.1f MB%s\n",
               f.scale, seconds_since(t_setup), f.interval_s, f.batch, proc_status_kb(n.a->pid(), "VmRSS:") / 1024.0,

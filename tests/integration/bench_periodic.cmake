@@ -3,4 +3,4 @@
 # steady writer on a; changes applied per second and change→applied latency on b.
 # tools/bench-periodic builds tandemd beside it (TANDEMD picks another binary).
 add_executable(bench_periodic ${PROJECT_SOURCE_DIR}/tests/bench/bench_periodic.cpp)
-target_link_libraries(bench_periodic PRIVATE tandem_test_support tandem_warnings)
+target_link_libraries(bench_periodic PRIVATE tandem_bench_support tandem_test_support tandem_warnings)
