@@ -1,6 +1,6 @@
 // restore: the whole target side of a full sync's writes, in one transaction.
 //
-//   BEGIN; SET LOCAL tandem.origin = '<source>'; [SET CONSTRAINTS ALL DEFERRED]
+//   BEGIN; SET LOCAL tandem.origin = '<source>'; kRestoreSettings; [SET CONSTRAINTS ALL DEFERRED]
 //   1. load: per table (parents first), an empty target table is marked for the fast
 //      path; any other gets a fresh staging table, loaded with binary COPY, ANALYZEd.
 //   2. mirror mode: delete kept target rows the source does not have, children first.
@@ -35,7 +35,7 @@ class RestoreRun {
                            const std::function<Status(pg::Connection&)>& before_commit) {
     // client_min_messages: "table … does not exist, skipping" is not news for a log.
     std::string begin = "BEGIN; SET LOCAL client_min_messages = warning; SET LOCAL tandem.origin = " +
-                        conn_.quote_literal(origin) + ";";
+                        conn_.quote_literal(origin) + "; " + kRestoreSettings;
     if (plan_.defer_constraints) begin += " SET CONSTRAINTS ALL DEFERRED;";
     begin += " CREATE SCHEMA IF NOT EXISTS " + conn_.quote_ident(kStagingSchema);
     if (auto s = conn_.exec(begin); !s.ok()) return s.error();

@@ -3,8 +3,8 @@
 // cluster B, measured in the same run against two baselines on the same clusters:
 //   dump:  pg_dump -Fc of A piped into pg_restore into an empty database on B;
 //   floor: the bare staging-merge floor into an identical older copy on B: binary COPY
-//          streamed from A straight into staging tables, ANALYZE, then the same
-//          INSERT … ON CONFLICT DO UPDATE per table that restore runs, in one
+//          streamed from A straight into staging tables, ANALYZE, then the same merge
+//          per table that restore runs, with restore's session settings, in one
 //          transaction: no spool, no compression, no checksums, no verify.
 // The sample app holds both kinds of keys: "AuditLog" has a random (uuid) primary key,
 // the other tables sequential ones (customers also has a unique uuid column).
@@ -149,8 +149,8 @@ Timing staging_merge_floor(const std::string& source, const std::string& target,
   reset_peak();
   auto t0 = Clock::now();
   check(a.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), "begin");
-  check(b.exec("BEGIN; SET LOCAL client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS " +
-               b.quote_ident(kStagingSchema)),
+  check(b.exec(std::string("BEGIN; SET LOCAL client_min_messages = warning; ") + kRestoreSettings +
+               " CREATE SCHEMA IF NOT EXISTS " + b.quote_ident(kStagingSchema)),
         "begin");
   for (const auto& p : plan.tables) {
     auto t = Clock::now();

@@ -138,5 +138,22 @@ TEST_F(DataplaneSafety, VerifyNamesTheTablesThatDiffer) {
   EXPECT_EQ(out.error.message.find("public.extra"), std::string::npos) << out.error.message;
 }
 
+// The target keeps a row of its own (merge mode) and, behind verify's back, loses a
+// synced one: the whole table has as many rows as the snapshot, but verify must still
+// find the synced rows short by one.
+TEST_F(DataplaneSafety, VerifyIsNotFooledByAnOwnRowStandingInForALostOne) {
+  fill_source();
+  older_target();
+  target().exec("INSERT INTO public.extra VALUES (1000)");
+  SyncOptions o;
+  o.before_verify = [&] { target().exec("DELETE FROM public.extra WHERE id = 3"); };
+  auto out = full_sync(source(), target(), o);
+  ASSERT_EQ(out.failed_phase, "verify") << out.describe();
+  EXPECT_EQ(out.error.field, "public.extra");
+  EXPECT_NE(out.error.message.find("public.extra: 10 rows"), std::string::npos) << out.error.message;
+  EXPECT_NE(out.error.message.find("9 rows"), std::string::npos) << out.error.message;
+  EXPECT_NE(out.error.message.find("1 table(s)"), std::string::npos) << out.error.message;
+}
+
 }  // namespace
 }  // namespace tandem::test
