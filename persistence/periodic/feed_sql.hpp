@@ -34,8 +34,8 @@ std::string column_from_json(const pg::Connection& conn, const pg::ColumnInfo& c
 std::string record_from_json(const pg::Connection& conn, const pg::TableInfo& t,
                              const std::string& param, const std::string& alias);
 
-// "NEW IS DISTINCT FROM OLD" for the trigger, with columns of types that have no equality
-// operator (json, xml, geometric) compared by their text form.
+// The trigger's test that an UPDATE changed the row: its bytes differ (record_image_ne),
+// so a change of numeric scale or of a float's sign of zero counts, as the checksum sees it.
 std::string row_changed_expr(const pg::Connection& conn, const pg::TableInfo& t);
 
 // Milliseconds since the epoch of a timestamptz expression (floor, so both nodes agree).
