@@ -63,6 +63,12 @@ class NodeImpl final : public Node {
     // Without heartbeats a frozen peer is never noticed (see shared/CAF-0.17.md).
     cfg_.set("middleman.heartbeat-interval", caf::timespan{milliseconds(500)});
     cfg_.set("middleman.connection-timeout", caf::timespan{seconds(2)});
+    // Work sharing, not CAF's default work stealing: an idle stealing worker polls with
+    // short sleeps after every wake-up, and each API request wakes the scheduler, so four
+    // clients polling progress at 10/s kept it spinning (perf: most of tandemd's CPU in
+    // clock_nanosleep). The heavy actors are detached anyway; the scheduled ones are
+    // light and a shared queue with a condition variable serves them without polling.
+    cfg_.set("scheduler.policy", caf::atom("sharing"));
     cfg_.set("logger.file-verbosity", caf::atom("quiet"));
     cfg_.set("logger.console-verbosity", caf::atom("quiet"));
   }

@@ -2,6 +2,8 @@
 // full sync's progress and its end; /metrics is valid Prometheus text with the figures.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -51,11 +53,18 @@ std::vector<SseEvent> read_events(const TandemNode& node,
 }
 
 TEST(ApiStream, EventsCarryAFullSyncFromStartToEnd) {
-  TwoNodes n(0.3);
+  TwoNodes n(0.3, false);
+  // Restore and verify of 32K rows take a few ms now: hold convert for a second so the
+  // stream (sampled every 250 ms) is sure to see the steps change after the transfer.
+  n.b->env().push_back("TANDEM_FAILPOINTS=convert_plan=sleep:1000");
+  n.a->start();
+  n.b->start();
   std::vector<SseEvent> events;
   std::thread reader([&] {
     events = read_events(*n.b, [](const SseEvent& e) {
-      return e.event == "state" && e.data.value("state", "") == "succeeded";
+      // The last word: the progress event of the ended session (its state event comes
+      // just before it in the same round).
+      return e.event == "progress" && e.data.value("state", "") == "succeeded";
     });
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -69,8 +78,13 @@ TEST(ApiStream, EventsCarryAFullSyncFromStartToEnd) {
   std::set<std::string> steps;
   for (const auto& e : events)
     if (e.event == "progress") steps.insert(e.data.value("currentStep", ""));
-  EXPECT_GE(steps.size(), 3u) << "progress events show the steps changing";
+  std::string seen;
+  for (const auto& st : steps) seen += "[" + st + "] ";
+  EXPECT_GE(steps.size(), 3u) << "progress events show the steps changing: " << seen;
   EXPECT_EQ(events.back().data.value("state", ""), "succeeded");
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const SseEvent& e) {
+    return e.event == "state" && e.data.value("state", "") == "succeeded";
+  })) << "a state event says it ended";
 }
 
 TEST(ApiStream, MetricsAreValidPrometheusText) {
