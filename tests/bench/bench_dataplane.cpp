@@ -17,15 +17,11 @@
 // --explain also prints EXPLAIN (ANALYZE, BUFFERS) of the biggest table's merge, run on
 // a further older copy and rolled back.
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -36,33 +32,15 @@
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/restore_plan.hpp"
 #include "persistence/dataplane/session_settings.hpp"
-#include "tests/support/pg_sandbox.hpp"
+#include "tests/bench/bench_support.hpp"
 
 using namespace tandem;
+using namespace tandem::bench;
 using tandem::test::PgSandbox;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr double kRowsPerScale = 107500.0;  // tools/sample-app/load.sql at scale 1
-const char* const kPgBin = "/usr/lib/postgresql/15/bin";
-
 // ---- measuring -------------------------------------------------------------------
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Resets VmHWM to the current RSS, so the next read gives the peak of what ran since.
-void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-long status_kb(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key) + 1);
-  return -1;
-}
 
 long maxrss_kb() {
   rusage ru{};
@@ -70,56 +48,30 @@ long maxrss_kb() {
   return ru.ru_maxrss;
 }
 
-struct Timing {
+// One row of the report: what was measured and how long it took.
+struct Step {
   std::string name;
-  double seconds = 0;
-  long peak_kb = -1;  // -1: not measured (another process did the work)
+  Timing timing;  // peak_kb -1: not measured (another process did the work)
 };
 
-// Runs `fn` (returning Status) as one measured step; throws on failure.
+// The peak RSS of this process since reset_peak_rss(0), from VmHWM.
+long peak_since_reset_kb() { return proc_status_kb(0, "VmHWM:"); }
+
+// Runs `fn` (returning Status) as one measured step in this process; throws on failure.
 template <class Fn>
-Timing measure(const std::string& name, Fn&& fn) {
-  reset_peak();
+Step measure(const std::string& name, Fn&& fn) {
+  reset_peak_rss(0);
   auto t0 = Clock::now();
   Status s = fn();
-  Timing t{name, seconds_since(t0), status_kb("VmHWM:")};
+  Step step{name, Timing{seconds_since(t0), peak_since_reset_kb()}};
   if (!s.ok()) throw std::runtime_error(name + ": " + s.error().describe());
-  return t;
+  return step;
 }
 
 template <class T>
 T must(Result<T> r, const std::string& what) {
   if (!r.ok()) throw std::runtime_error(what + ": " + r.error().describe());
   return std::move(*r);
-}
-
-// ---- baseline: pg_dump -Fc | pg_restore --------------------------------------------
-
-// Runs `cmd` with bash (for pipefail); returns the peak RSS of the largest process in it.
-long run_shell(const std::string& cmd) {
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    execl("/bin/bash", "bash", "-o", "pipefail", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  if (wait4(pid, &status, 0, &ru) < 0) throw std::runtime_error("wait4 failed");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("command failed (status " + std::to_string(status) + "): " + cmd);
-  return ru.ru_maxrss;  // wait4 folds in the descendants bash waited for
-}
-
-Timing dump_restore(const PgSandbox& a, const PgSandbox& b, const std::string& db) {
-  auto conn = [](const PgSandbox& s) {
-    return std::string("-h ") + s.host() + " -p " + std::to_string(s.port()) + " -U postgres";
-  };
-  std::string cmd = std::string(kPgBin) + "/pg_dump -Fc " + conn(a) + " -d app | " + kPgBin +
-                    "/pg_restore --exit-on-error " + conn(b) + " -d " + db;
-  auto t0 = Clock::now();
-  long child_kb = run_shell(cmd);
-  return Timing{"pg_dump -Fc | pg_restore (empty db)", seconds_since(t0), child_kb};
 }
 
 // ---- baseline: the bare staging-merge floor ----------------------------------------
@@ -131,7 +83,7 @@ struct TableTimes {
 // Streams each table from A into B's staging (binary COPY, no spool), then merges with
 // the plan's SQL, all in one transaction on B. explain: EXPLAIN ANALYZE the biggest
 // table's merge instead of timing it, print the plan, and roll back.
-Timing staging_merge_floor(const std::string& source, const std::string& target,
+Step staging_merge_floor(const std::string& source, const std::string& target,
                            const Manifest& m, std::map<std::string, TableTimes>* per_table,
                            bool explain = false) {
   auto a = must(open_data_plane_connection(source, "bench floor source"), "floor");
@@ -146,7 +98,7 @@ Timing staging_merge_floor(const std::string& source, const std::string& target,
         m.tables[plan.tables[biggest].manifest_table].raw_bytes)
       biggest = i;
 
-  reset_peak();
+  reset_peak_rss(0);
   auto t0 = Clock::now();
   check(a.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), "begin");
   check(b.exec(std::string("BEGIN; SET LOCAL client_min_messages = warning; ") + kRestoreSettings +
@@ -181,33 +133,22 @@ Timing staging_merge_floor(const std::string& source, const std::string& target,
   }
   check(b.exec(explain ? "ROLLBACK" : "COMMIT"), "commit");
   check(a.exec("COMMIT"), "commit");
-  Timing timing{"floor: COPY A->staging + merge", seconds_since(t0), status_kb("VmHWM:")};
+  Step step{"floor: COPY A->staging + merge", Timing{seconds_since(t0), peak_since_reset_kb()}};
   if (!explain) {  // not timed: proves the floor did the same work as tandem
     CancelToken cancel;
     check(run_verify(target, m, plan, nullptr, cancel), "verify of the floor's result");
     check(drop_staging(b, m.session_id), "drop staging");
   }
-  return timing;
+  return step;
 }
 
 // ---- tandem -------------------------------------------------------------------------
 
 struct TandemRun {
-  std::vector<Timing> phases;  // backup, transfer, convert, restore, verify, cleanup
+  std::vector<Step> phases;  // backup, transfer, convert, restore, verify, cleanup
   Manifest manifest;
   RestoreStats stats;
   std::map<std::string, TableTimes> per_table;  // from restore's progress reports
-};
-
-// Removes a temporary directory on scope exit.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "tandem-bench-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
 };
 
 // Time between consecutive restore progress reports, charged to the report's table:
@@ -227,9 +168,9 @@ ProgressFn per_table_clock(std::map<std::string, TableTimes>& out, Clock::time_p
 TandemRun run_tandem(const PgSandbox& a, const PgSandbox& b, const std::string& target_db,
                      bool compress) {
   TandemRun run;
-  TempDir dir;
-  Spool source_spool = must(Spool::open(dir.path + "/source"), "spool");
-  Spool target_spool = must(Spool::open(dir.path + "/target"), "spool");
+  ScratchDir dir;
+  Spool source_spool = must(Spool::open(dir.file("source")), "spool");
+  Spool target_spool = must(Spool::open(dir.file("target")), "spool");
   std::string target = b.conninfo(target_db);
   const std::string suffix = compress ? " (zstd)" : " (raw)";
 
@@ -284,28 +225,19 @@ TandemRun run_tandem(const PgSandbox& a, const PgSandbox& b, const std::string& 
 
 // ---- setup and report -----------------------------------------------------------------
 
-// CREATE DATABASE … TEMPLATE fails while anyone (autovacuum) is connected to the template.
-void clone_database(const PgSandbox& s, const std::string& name, const std::string& from) {
-  for (int attempt = 0;; ++attempt) {
-    auto r = s.query("CREATE DATABASE " + name + (from.empty() ? "" : " TEMPLATE " + from));
-    if (r.ok()) return;
-    if (attempt == 60) throw std::runtime_error("create database " + name + ": " + r.error().describe());
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
-
-double sum_seconds(const std::vector<Timing>& phases, bool with_transfer) {
+double sum_seconds(const std::vector<Step>& phases, bool with_transfer) {
   double s = 0;
-  for (const auto& t : phases)
-    if (with_transfer || t.name.rfind("transfer", 0) != 0) s += t.seconds;
+  for (const auto& p : phases)
+    if (with_transfer || p.name.rfind("transfer", 0) != 0) s += p.timing.seconds;
   return s;
 }
 
-void print_row(const Timing& t, const Manifest& m) {
+void print_row(const Step& step, const Manifest& m) {
+  const Timing& t = step.timing;
   double mb = static_cast<double>(m.total_raw_bytes()) / 1e6;
   double rows = static_cast<double>(m.total_rows());
   std::string peak = t.peak_kb < 0 ? "-" : std::to_string(t.peak_kb / 1024);
-  std::printf("| %-38s | %8.2f | %8.1f | %10.0f | %8s |\n", t.name.c_str(), t.seconds,
+  std::printf("| %-38s | %8.2f | %8.1f | %10.0f | %8s |\n", step.name.c_str(), t.seconds,
               mb / t.seconds, rows / t.seconds, peak.c_str());
 }
 
@@ -351,10 +283,10 @@ int main(int argc, char** argv) {
                 a.scalar("SHOW server_version").c_str(), std::thread::hardware_concurrency());
     std::fflush(stdout);
 
-    Timing dump = dump_restore(a, b, "dumpcopy");
+    Step dump{"pg_dump -Fc | pg_restore (empty db)", dump_restore(a, "app", b, "dumpcopy")};
     TandemRun zstd = run_tandem(a, b, "app", true);
     std::map<std::string, TableTimes> floor_tables;
-    Timing floor = staging_merge_floor(a.conninfo(), b.conninfo("floorcopy"), zstd.manifest, &floor_tables);
+    Step floor = staging_merge_floor(a.conninfo(), b.conninfo("floorcopy"), zstd.manifest, &floor_tables);
     TandemRun raw = run_tandem(a, b, "rawcopy", false);
     if (explain) staging_merge_floor(a.conninfo(), b.conninfo("explaincopy"), zstd.manifest, nullptr, true);
 
@@ -374,16 +306,16 @@ int main(int argc, char** argv) {
     for (const auto* run : {&zstd, &raw}) {
       for (const auto& t : run->phases) print_row(t, m);
       bool z = run == &zstd;
-      print_row(Timing{z ? "tandem total (zstd)" : "tandem total (raw)", sum_seconds(run->phases, true), -1}, m);
-      print_row(Timing{z ? "tandem total excl. transfer (zstd)" : "tandem total excl. transfer (raw)",
-                       sum_seconds(run->phases, false), -1}, m);
+      print_row(Step{z ? "tandem total (zstd)" : "tandem total (raw)", Timing{sum_seconds(run->phases, true), -1}}, m);
+      print_row(Step{z ? "tandem total excl. transfer (zstd)" : "tandem total excl. transfer (raw)",
+                     Timing{sum_seconds(run->phases, false), -1}}, m);
     }
     std::printf("\nratios (tandem total incl. transfer stand-in / baseline; excl. in brackets):\n");
     for (const auto* run : {&zstd, &raw}) {
       double with = sum_seconds(run->phases, true), without = sum_seconds(run->phases, false);
       std::printf("  %s: tandem/pg_dump = %.2f (%.2f), tandem/floor = %.2f (%.2f)\n",
-                  run == &zstd ? "zstd" : "raw ", with / dump.seconds, without / dump.seconds,
-                  with / floor.seconds, without / floor.seconds);
+                  run == &zstd ? "zstd" : "raw ", with / dump.timing.seconds,
+                  without / dump.timing.seconds, with / floor.timing.seconds, without / floor.timing.seconds);
     }
     std::printf("\nper table (seconds; tandem's split is approximate, see source):\n");
     std::printf("| %-20s | %-14s | %9s | %8s | %10s | %11s | %10s | %11s |\n", "table", "key",
@@ -400,7 +332,7 @@ int main(int argc, char** argv) {
     }
     std::printf("\nmemory: this process's peak over the whole run (ru_maxrss, setup included) %ld MB;"
                 " pg_dump|pg_restore: largest process %ld MB\n",
-                maxrss_kb() / 1024, dump.peak_kb / 1024);
+                maxrss_kb() / 1024, dump.timing.peak_kb / 1024);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_dataplane: %s\n", e.what());
     return 1;

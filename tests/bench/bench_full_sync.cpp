@@ -10,15 +10,21 @@
 //      excluded), a pull full sync on b from a with compression and verify on, timed
 //      from the POST to the poll that sees "succeeded". Each daemon's peak RSS is its
 //      VmHWM, reset just before the POST. a's and b's data must then be equal.
-// Then the seed's floors (PASS/FAIL, exit 1 on a FAIL) and the issue's targets at the
-// largest size. Unless --no-doc, the results replace the generated block of the
-// "## Full sync (two daemons)" section of docs/performance.md.
+//      Right after, raw loopback TCP with the transfer phase's bytes (at least 64 MiB),
+//      the ceiling the transfer is compared with;
+//   c2. the same pull into an *empty* target: b's database replaced by one holding the
+//      app's schema only (as after installing the app), where restore takes its
+//      plain-COPY fast path; both daemons restarted without the demo-row exclusion (see
+//      empty_target). Measured like c; the data must be equal after.
+// Then the seed's floors on c (PASS/FAIL, exit 1 on a FAIL) and the issue's targets at
+// the largest size (PASS/MISS, reported only). Unless --no-doc, the results replace the
+// generated block of the "## Full sync (two daemons)" section of docs/performance.md.
 //
 // Usage: bench_full_sync [--no-doc] [ROWS...]   (default 10000 100000 1000000; run
 // through tools/bench-full-sync, which builds tandemd beside it)
 #include <algorithm>
 #include <chrono>
-#include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -41,17 +47,35 @@ namespace {
 // The sample app's tables, parents before children (the per-row script must keep FKs).
 const char* const kTables[] = {"customers", "products", "orders", "order_items", "\"AuditLog\""};
 const char* const kPhases[] = {"backup", "transfer", "convert", "restore", "verify"};
+constexpr std::size_t kTransfer = 1;  // kPhases[kTransfer]
+// Loopback TCP below this is over too soon to measure well (issue 9 asks the same bytes).
+constexpr std::uint64_t kMinLoopbackBytes = 64ull << 20;
+
+// One tandem pull on b from a (c or c2), as the session detail and /proc tell it.
+struct SyncRun {
+  double seconds = 0;           // POST -> the poll that sees "succeeded"
+  long hwm_a_kb = -1, hwm_b_kb = -1;
+  std::vector<double> phase_s;  // kPhases' durations from the session detail
+  double before_backup_s = 0;   // session created -> backup started (queue, peer handshake)
+  std::uint64_t transfer_bytes = 0;  // the transfer phase's bytesDone (chunks as stored)
+  std::uint64_t loopback_bytes = 0;  // raw loopback TCP right after the run, and its time
+  double loopback_s = 0;
+  std::string load;                  // load average just before the POST
+  double transfer_mb_s() const {
+    double s = phase_s.at(kTransfer);
+    return s > 0 ? static_cast<double>(transfer_bytes) / 1e6 / s : 0;
+  }
+  double loopback_mb_s() const { return static_cast<double>(loopback_bytes) / 1e6 / loopback_s; }
+  double transfer_ratio() const { return transfer_mb_s() / loopback_mb_s(); }
+};
 
 struct SizeResult {
   long rows = 0;          // requested
   long source_rows = 0;   // rows in a's tables (demo customers included)
   double data_mb = 0;     // a's table data (pg_table_size: heap + TOAST), the MB/s base
   Timing dump, upsert_script, upsert_apply;
-  Timing sync;            // peak_kb unused: see hwm_*
-  long hwm_a_kb = -1, hwm_b_kb = -1;
-  std::vector<double> phase_s;  // kPhases' durations from the session detail
-  double before_backup_s = 0;   // session created -> backup started (queue, peer handshake)
-  std::string load;             // load average just before c
+  SyncRun sync;           // c: into the older copy
+  SyncRun sync_empty;     // c2: into the app's schema without rows
   double upsert_s() const { return upsert_script.seconds + upsert_apply.seconds; }
 };
 
@@ -110,8 +134,9 @@ std::string row_counts(const PgSandbox& s, const std::string& db) {
   return (*r)[0][0];
 }
 
-// c: one pull on b from a; fills sync, hwm_*, phase_s, before_backup_s.
-void measure_tandem(TwoNodes& n, SizeResult& r) {
+// One pull on b from a (c or c2), then raw loopback TCP with its transfer's bytes.
+SyncRun measure_tandem(TwoNodes& n) {
+  SyncRun r;
   for (auto* node : {n.a.get(), n.b.get()}) reset_peak_rss(node->pid());
   r.load = load_average();
   auto t0 = Clock::now();
@@ -119,7 +144,7 @@ void measure_tandem(TwoNodes& n, SizeResult& r) {
   const std::string id = tandem::test::session_id_of(started);
   if (id.empty()) throw std::runtime_error("full sync refused: " + std::to_string(started.status) + " " + started.body);
   auto last = n.b->wait_finished(id, std::chrono::hours(2));
-  r.sync.seconds = seconds_since(t0);
+  r.seconds = seconds_since(t0);
   r.hwm_a_kb = proc_status_kb(n.a->pid(), "VmHWM:");
   r.hwm_b_kb = proc_status_kb(n.b->pid(), "VmHWM:");
   auto detail = n.b->session_detail(id);
@@ -136,15 +161,53 @@ void measure_tandem(TwoNodes& n, SizeResult& r) {
         std::int64_t begin = iso_utc_to_ms(p.value("startedAt", "")), end = iso_utc_to_ms(p.value("finishedAt", ""));
         s = begin && end ? (end - begin) / 1000.0 : -1;
         if (std::string(want) == "backup" && begin && session_start) r.before_backup_s = (begin - session_start) / 1000.0;
+        if (std::string(want) == kPhases[kTransfer]) r.transfer_bytes = p.value("bytesDone", std::uint64_t{0});
       }
     r.phase_s.push_back(s);
   }
   std::printf("  session %s log:\n", id.c_str());
   for (const auto& l : detail["log"])
     std::printf("    %s %s\n", l.value("at", "").c_str(), l.value("message", "").c_str());
+  r.loopback_bytes = std::max(r.transfer_bytes, kMinLoopbackBytes);
+  r.loopback_s = loopback_tcp_seconds(r.loopback_bytes);
+  return r;
 }
 
-// Sets up one size, measures a, b and c on it; fills `machine` while a cluster is up.
+void print_sync(const char* what, const SyncRun& r, const SizeResult& size) {
+  std::printf("  %s %.2f s (/a %.2f), peak RSS a %.1f MB, b %.1f MB; transfer %.1f MB in %.2f s = %.0f MB/s, "
+              "loopback TCP %.0f MB/s, ratio %.2f\n",
+              what, r.seconds, r.seconds / size.dump.seconds, r.hwm_a_kb / 1024.0, r.hwm_b_kb / 1024.0,
+              r.transfer_bytes / 1e6, r.phase_s.at(kTransfer), r.transfer_mb_s(), r.loopback_mb_s(),
+              r.transfer_ratio());
+  std::fflush(stdout);
+}
+
+// c2's target: b's database replaced by `schema_db` (renamed to app, so the daemon's
+// config and TwoNodes::fingerprint find it) while the daemons are stopped. They restart
+// without the demo-row exclusion: a's orders reference its demo customers, which an
+// empty target lacks (the older copy has its own), so excluding them would make the
+// restore fail on the foreign key. The demo rows are 2 % of customers.
+void empty_target(TwoNodes& n, const std::string& schema_db) {
+  for (auto* node : {n.a.get(), n.b.get()}) {
+    try {
+      node->stop();
+    } catch (const std::exception& e) {  // a daemon hanging on SIGTERM: a bug to report, the run goes on
+      std::fprintf(stderr, "%s\n", e.what());
+      std::printf("  WARNING: node %s ignored SIGTERM for 20 s and was killed (its log is on stderr)\n",
+                  node->id().c_str());
+    }
+  }
+  for (const std::string& sql : {std::string("DROP DATABASE app WITH (FORCE)"),
+                                 "ALTER DATABASE " + schema_db + " RENAME TO app"})
+    if (auto done = n.db_b.query(sql, "postgres"); !done.ok()) throw std::runtime_error(done.error().describe());
+  n.db_b.exec("CHECKPOINT");
+  for (auto* node : {n.a.get(), n.b.get()}) {
+    node->config()["sync"].erase("exclude_rows");
+    node->start();
+  }
+}
+
+// Sets up one size, measures a, b, c and c2 on it; fills `machine` while a cluster is up.
 SizeResult measure_size(long rows, std::string& machine) {
   SizeResult r;
   r.rows = rows;
@@ -153,6 +216,9 @@ SizeResult measure_size(long rows, std::string& machine) {
   for (const auto* db : {&n.db_a, &n.db_b}) db->exec("VACUUM ANALYZE");  // a real older copy is vacuumed
   clone_database(n.db_b, "upsertcopy", "app");
   clone_database(n.db_b, "dumpcopy");
+  // c2's target, made now: once a's daemon runs, a's schema also holds its capture triggers.
+  clone_database(n.db_b, "schemacopy");
+  dump_restore(n.db_a, "app", n.db_b, "schemacopy", "--schema-only");
   if (machine.empty()) machine = machine_description(n.db_a);
   const std::string source_counts = row_counts(n.db_a, "app");
   std::istringstream counts(source_counts);
@@ -187,33 +253,15 @@ SizeResult measure_size(long rows, std::string& machine) {
   // 1M-row tables would otherwise compete with the sync at random moments.
   for (const char* db : {"dumpcopy", "upsertcopy"}) n.db_b.exec(std::string("DROP DATABASE ") + db);
   n.db_b.exec("CHECKPOINT");
-  measure_tandem(n, r);
-  std::printf("  c. tandem pull %.2f s, peak RSS a %.1f MB, b %.1f MB\n", r.sync.seconds,
-              r.hwm_a_kb / 1024.0, r.hwm_b_kb / 1024.0);
-  std::fflush(stdout);
+  r.sync = measure_tandem(n);
+  print_sync("c. tandem pull", r.sync, r);
+  empty_target(n, "schemacopy");
+  r.sync_empty = measure_tandem(n);
+  print_sync("c2. tandem pull into an empty db", r.sync_empty, r);
   return r;
 }
 
 // ---- report ----------------------------------------------------------------------
-
-std::string fmt(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* format, ...) {
-  char buf[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
-  va_end(args);
-  return buf;
-}
-
-std::string thousands(double v) {
-  std::string digits = std::to_string(static_cast<long long>(v + 0.5)), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string figures_row(const std::string& rows, const std::string& what, double seconds, const SizeResult& r,
                         const std::string& peak) {
@@ -230,86 +278,126 @@ const char* verdict(bool pass, bool* all) {
   if (!pass) *all = false;
   return pass ? "PASS" : "**FAIL**";
 }
-const char* met(bool ok) { return ok ? "met" : "**missed**"; }
+const char* target(bool ok) { return ok ? "PASS" : "**MISS**"; }
 
-std::string report(const std::vector<SizeResult>& results, const std::string& machine, bool* floors_ok) {
-  std::string out = "### " + utc_now() + ": " + machine + "; tandem " + source_revision() + "\n\n";
-  out += "MB/s and rows/s are a's table data (heap + TOAST, `pg_table_size`) and row count over wall time.\n\n";
-  out += "| rows | measurement | wall s | MB/s | rows/s | peak RSS |\n|---:|---|---:|---:|---:|---:|\n";
+std::string peaks(const SyncRun& s) { return fmt("a %.0f / b %.0f MB", s.hwm_a_kb / 1024.0, s.hwm_b_kb / 1024.0); }
+
+std::string figures_table(const std::vector<SizeResult>& results) {
+  std::string out = "| rows | measurement | wall s | MB/s | rows/s | peak RSS |\n|---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results) {
     out += figures_row(thousands(r.rows), "a. `pg_dump -Fc \\| pg_restore`, empty db", r.dump.seconds, r,
                        fmt("%.0f MB (largest tool)", r.dump.peak_kb / 1024.0));
     out += figures_row("", fmt("b. per-row UPSERT, `psql -1` (script %.2f + apply %.2f s)", r.upsert_script.seconds,
                                r.upsert_apply.seconds),
                        r.upsert_s(), r, fmt("%.0f MB (psql)", std::max(r.upsert_script.peak_kb, r.upsert_apply.peak_kb) / 1024.0));
-    out += figures_row("", "**c. tandem pull**, verify on (" + r.load + ")", r.sync.seconds, r,
-                       fmt("a %.0f / b %.0f MB", r.hwm_a_kb / 1024.0, r.hwm_b_kb / 1024.0));
+    out += figures_row("", "**c. tandem pull**, verify on (" + r.sync.load + ")", r.sync.seconds, r, peaks(r.sync));
+    out += figures_row("", "**c2. tandem pull into an empty db** (schema only; " + r.sync_empty.load + ")",
+                       r.sync_empty.seconds, r, peaks(r.sync_empty));
   }
-  out += "\nRatios, and where c's time goes (phase times from the session detail on b; \"rest\" is the gaps "
-         "between phases, the end of the session and the 50 ms polling):\n\n";
-  out += "| rows | c/a | c/b | c/b apply only | before backup | backup | transfer | convert | restore | verify | rest |\n";
-  out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const auto& r : results) {
-    double rest = r.sync.seconds - r.before_backup_s;
-    std::string phases;
-    for (double s : r.phase_s) {
-      phases += fmt(" %.2f |", s);
-      rest -= s > 0 ? s : 0;
-    }
-    out += fmt("| %s | %.2f | %.3f | %.3f | %.2f |%s %.2f |\n", thousands(r.rows).c_str(), r.sync.seconds / r.dump.seconds,
-               r.sync.seconds / r.upsert_s(), r.sync.seconds / r.upsert_apply.seconds, r.before_backup_s,
-               phases.c_str(), rest);
-  }
-  out += "\nFloors (seed; on c; a FAIL makes the benchmark exit 1):\n\n";
-  for (const auto& r : results) {
-    const std::string rows = thousands(r.rows) + " rows";
-    if (double f = time_floor_s(r.rows); f > 0)
-      out += fmt("- %s < %.0f min: %.2f s %s\n", rows.c_str(), f / 60, r.sync.seconds, verdict(r.sync.seconds < f, floors_ok));
-    // Throughput only from 100K rows: below, a sync's fixed costs (session set-up,
-    // journal commits, polling) dominate and MB/s measures latency, not the data path.
-    if (r.rows >= 100000)
-      out += fmt("- %s > 10 MB/s: %.1f MB/s %s\n", rows.c_str(), r.data_mb / r.sync.seconds,
-                 verdict(r.data_mb / r.sync.seconds > 10, floors_ok));
-    long peak = std::max(r.hwm_a_kb, r.hwm_b_kb);
-    out += fmt("- %s < 500 MB per daemon: a %.0f, b %.0f MB %s\n", rows.c_str(), r.hwm_a_kb / 1024.0,
-               r.hwm_b_kb / 1024.0, verdict(peak > 0 && peak < 500 * 1024, floors_ok));
-  }
-  const SizeResult& top = results.back();
-  double ca = top.sync.seconds / top.dump.seconds, cb = top.sync.seconds / top.upsert_s();
-  out += fmt("\nTargets at %s rows (issue 9; set for 1M rows; reported, not enforced):\n\n", thousands(top.rows).c_str());
-  out += fmt("- c/a = %.2f <= 1.0: %s (stretch 0.7: %s)\n", ca, met(ca <= 1.0), met(ca <= 0.7));
-  out += fmt("- c/b = %.3f <= 0.15: %s\n", cb, met(cb <= 0.15));
-  out += fmt("- peak RSS <= 100 MB per daemon: a %.0f, b %.0f MB: %s\n", top.hwm_a_kb / 1024.0, top.hwm_b_kb / 1024.0,
-             met(top.hwm_a_kb <= 100 * 1024 && top.hwm_b_kb <= 100 * 1024));
-  for (const auto& r : results)  // "flat": within 25 % of the 100K run's peak
-    if (r.rows == 100000 && top.rows > r.rows)
-      out += fmt("- flat from 100K to %s rows (peak within +25 %%): a %.0f -> %.0f MB, b %.0f -> %.0f MB: %s\n",
-                 thousands(top.rows).c_str(), r.hwm_a_kb / 1024.0, top.hwm_a_kb / 1024.0, r.hwm_b_kb / 1024.0,
-                 top.hwm_b_kb / 1024.0,
-                 met(top.hwm_a_kb <= r.hwm_a_kb * 1.25 && top.hwm_b_kb <= r.hwm_b_kb * 1.25));
   return out;
 }
 
-// Replaces the generated block of docs/performance.md's "Full sync (two daemons)"
-// section (between the markers), or appends section and block when absent. The rest of
-// the file, which others edit, is kept as read; written via a temporary file + rename.
-void write_doc(const std::string& block) {
-  const std::string path = PgSandbox::source_dir() + "/docs/performance.md";
-  const std::string begin = "<!-- bench-full-sync: begin (generated by tools/bench-full-sync) -->\n";
-  const std::string end = "<!-- bench-full-sync: end -->\n";
-  std::stringstream in;
-  in << std::ifstream(path).rdbuf();
-  std::string doc = in.str();
-  auto b = doc.find(begin), e = doc.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    doc.replace(b + begin.size(), e - b - begin.size(), block);
-  } else {
-    if (doc.find("## Full sync (two daemons)") == std::string::npos) doc += "\n## Full sync (two daemons)\n";
-    doc += "\n" + begin + block + end;
+// A table with a row per size and tandem run: "| rows | run |" then cells(size, run, is_c).
+template <class Cells>
+std::string per_run_table(const std::string& header, const std::vector<SizeResult>& results, Cells cells) {
+  const struct {
+    const char* name;
+    SyncRun SizeResult::*run;
+  } runs[] = {{"c", &SizeResult::sync}, {"c2", &SizeResult::sync_empty}};
+  std::string out = header;
+  for (const auto& r : results)
+    for (const auto& run : runs) {
+      const bool is_c = run.run == &SizeResult::sync;
+      out += "| " + (is_c ? thousands(r.rows) : "") + " | " + run.name + " |" + cells(r, r.*run.run, is_c) + "\n";
+    }
+  return out;
+}
+
+std::string phase_table(const std::vector<SizeResult>& results) {
+  return per_run_table(
+      "| rows | run | run/a | run/b | run/b apply only | before backup | backup | transfer | convert | restore | verify | rest |\n"
+      "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      results, [](const SizeResult& r, const SyncRun& s, bool is_c) {
+        double rest = s.seconds - s.before_backup_s;
+        std::string phases;
+        for (double p : s.phase_s) {
+          phases += fmt(" %.2f |", p);
+          rest -= p > 0 ? p : 0;
+        }
+        // b merges into an older copy: a yardstick for c, not for c2's empty target.
+        std::string vs_b = is_c ? fmt(" %.3f | %.3f |", s.seconds / r.upsert_s(), s.seconds / r.upsert_apply.seconds)
+                                : std::string(" – | – |");
+        return fmt(" %.2f |", s.seconds / r.dump.seconds) + vs_b + fmt(" %.2f |", s.before_backup_s) + phases +
+               fmt(" %.2f |", rest);
+      });
+}
+
+std::string transfer_table(const std::vector<SizeResult>& results) {
+  return per_run_table(
+      "| rows | run | transfer MB | transfer s | transfer MB/s | loopback TCP MB/s (MB sent) | transfer / loopback |\n"
+      "|---:|---|---:|---:|---:|---:|---:|\n",
+      results, [](const SizeResult&, const SyncRun& s, bool) {
+        return fmt(" %.1f | %.2f | %.0f | %.0f (%.0f) | %.2f |", s.transfer_bytes / 1e6, s.phase_s.at(kTransfer),
+                   s.transfer_mb_s(), s.loopback_mb_s(), s.loopback_bytes / 1e6, s.transfer_ratio());
+      });
+}
+
+std::string floors(const std::vector<SizeResult>& results, bool* floors_ok) {
+  std::string out;
+  for (const auto& r : results) {
+    const std::string rows = thousands(r.rows) + " rows";
+    const SyncRun& c = r.sync;
+    if (double f = time_floor_s(r.rows); f > 0)
+      out += fmt("- %s < %.0f min: %.2f s %s\n", rows.c_str(), f / 60, c.seconds, verdict(c.seconds < f, floors_ok));
+    // Throughput only from 100K rows: below, a sync's fixed costs (session set-up,
+    // journal commits, polling) dominate and MB/s measures latency, not the data path.
+    if (r.rows >= 100000)
+      out += fmt("- %s > 10 MB/s: %.1f MB/s %s\n", rows.c_str(), r.data_mb / c.seconds,
+                 verdict(r.data_mb / c.seconds > 10, floors_ok));
+    long peak = std::max(c.hwm_a_kb, c.hwm_b_kb);
+    out += fmt("- %s < 500 MB per daemon: a %.0f, b %.0f MB %s\n", rows.c_str(), c.hwm_a_kb / 1024.0,
+               c.hwm_b_kb / 1024.0, verdict(peak > 0 && peak < 500 * 1024, floors_ok));
   }
-  std::ofstream(path + ".tmp") << doc;
-  if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
-  std::printf("\nwrote the table to %s\n", path.c_str());
+  return out;
+}
+
+std::string targets(const std::vector<SizeResult>& results) {
+  const SizeResult& top = results.back();
+  const SyncRun& c = top.sync;
+  double ca = c.seconds / top.dump.seconds, c2a = top.sync_empty.seconds / top.dump.seconds,
+         cb = c.seconds / top.upsert_s();
+  std::string out;
+  out += fmt("- c/a = %.2f <= 1.0: %s (stretch 0.7: %s)\n", ca, target(ca <= 1.0), target(ca <= 0.7));
+  out += fmt("- c2/a = %.2f <= 1.3 (into an empty target): %s\n", c2a, target(c2a <= 1.3));
+  out += fmt("- c/b = %.3f <= 0.15: %s\n", cb, target(cb <= 0.15));
+  out += fmt("- transfer >= 50 %% of raw loopback TCP: c %.0f / %.0f MB/s = %.2f: %s; c2 %.0f / %.0f MB/s = %.2f: %s\n",
+             c.transfer_mb_s(), c.loopback_mb_s(), c.transfer_ratio(), target(c.transfer_ratio() >= 0.5),
+             top.sync_empty.transfer_mb_s(), top.sync_empty.loopback_mb_s(), top.sync_empty.transfer_ratio(),
+             target(top.sync_empty.transfer_ratio() >= 0.5));
+  out += fmt("- peak RSS <= 100 MB per daemon: a %.0f, b %.0f MB: %s\n", c.hwm_a_kb / 1024.0, c.hwm_b_kb / 1024.0,
+             target(c.hwm_a_kb <= 100 * 1024 && c.hwm_b_kb <= 100 * 1024));
+  for (const auto& r : results)  // "flat": within 25 % of the 100K run's peak
+    if (r.rows == 100000 && top.rows > r.rows)
+      out += fmt("- flat from 100K to %s rows (peak within +25 %%): a %.0f -> %.0f MB, b %.0f -> %.0f MB: %s\n",
+                 thousands(top.rows).c_str(), r.sync.hwm_a_kb / 1024.0, c.hwm_a_kb / 1024.0, r.sync.hwm_b_kb / 1024.0,
+                 c.hwm_b_kb / 1024.0, target(c.hwm_a_kb <= r.sync.hwm_a_kb * 1.25 && c.hwm_b_kb <= r.sync.hwm_b_kb * 1.25));
+  return out;
+}
+
+std::string report(const std::vector<SizeResult>& results, const std::string& machine, bool* floors_ok) {
+  std::string out = "### " + utc_now() + ": " + machine + "; tandem " + source_revision() + "\n\n";
+  out += "MB/s and rows/s are a's table data (heap + TOAST, `pg_table_size`) and row count over wall time.\n\n";
+  out += figures_table(results);
+  out += "\nRatios, and where c's and c2's time goes (phase times from the session detail on b; \"rest\" is the "
+         "gaps between phases, the end of the session and the 50 ms polling):\n\n";
+  out += phase_table(results);
+  out += "\nTransfer against raw loopback TCP in the same run (the transfer phase's bytes, i.e. the chunks as "
+         "stored, over its time; loopback: at least 64 MiB in 4 MiB writes between two threads of the benchmark):\n\n";
+  out += transfer_table(results);
+  out += "\nFloors (seed; on c; a FAIL makes the benchmark exit 1):\n\n" + floors(results, floors_ok);
+  out += fmt("\nTargets at %s rows (issue 9; set for 1M rows; reported, not enforced):\n\n",
+             thousands(results.back().rows).c_str());
+  return out + targets(results);
 }
 
 }  // namespace
@@ -333,7 +421,7 @@ int main(int argc, char** argv) {
     bool floors_ok = true;
     std::string block = report(results, machine, &floors_ok);
     std::printf("\n%s", block.c_str());
-    if (doc) write_doc(block);
+    if (doc) write_performance_doc("bench-full-sync", "## Full sync (two daemons)", block);
     return floors_ok ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_full_sync: %s\n", e.what());
