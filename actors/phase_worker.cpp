@@ -87,7 +87,9 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     if (!stats.ok()) return stats.error();
     return "rows loaded " + std::to_string(stats->rows_loaded) + ", inserted " +
            std::to_string(stats->rows_inserted) + ", updated " + std::to_string(stats->rows_updated) +
-           ", deleted " + std::to_string(stats->rows_deleted);
+           ", deleted " + std::to_string(stats->rows_deleted) + "; empty tables loaded directly " +
+           std::to_string(stats->tables_loaded_directly) + " (" + std::to_string(stats->tables_bulk_loaded) +
+           " without per-row checks)";
   }
   auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel);
   if (!st.ok()) return st.error();

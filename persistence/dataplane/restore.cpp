@@ -5,15 +5,18 @@
 //      path; any other gets a fresh staging table, loaded with binary COPY, ANALYZEd.
 //   2. mirror mode: delete kept target rows the source does not have, children first.
 //   3. apply: parents first, the fast-path tables get their chunks by COPY straight into
-//      the table (here, not in step 1, so their parents' rows are already merged), the
-//      others are merged from staging.
-//   4. sequences past the highest value; COMMIT.
+//      the table (here, not in step 1, so their parents' rows are already merged) without
+//      per-row foreign-key checks and triggers where allowed (bulk_load.hpp), the others
+//      are merged from staging.
+//   4. the foreign keys of the tables loaded without per-row checks, proven set-based.
+//   5. sequences past the highest value; COMMIT.
 // Any error or a cancel: ROLLBACK, so the target (staging tables included) is as before.
 #include "base/failpoint.hpp"
 #include "persistence/dataplane/restore.hpp"
 
 #include <algorithm>
 
+#include "persistence/dataplane/bulk_load.hpp"
 #include "persistence/dataplane/copy_binary.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 
@@ -55,6 +58,8 @@ class RestoreRun {
       }
     for (std::size_t i = 0; i < plan_.tables.size(); ++i)
       if (auto s = apply(plan_.tables[i], direct[i]); !s.ok()) return s.error();
+    for (const auto& [table, checks] : unchecked_)
+      if (auto s = prove_foreign_keys(conn_, table, checks); !s.ok()) return fail(s.error(), table);
     for (const auto& p : plan_.tables)
       for (const auto& sql : p.sequence_updates)
         if (auto r = step(p, sql); !r.ok()) return r.error();
@@ -99,7 +104,7 @@ class RestoreRun {
   Status apply(const TablePlan& p, bool direct) {
     const auto& mt = table_of(p);
     if (direct) {
-      if (auto s = copy_chunks(p, p.copy_into_target); !s.ok()) return s.error();
+      if (auto s = load_directly(p); !s.ok()) return s;
       stats_.rows_inserted += mt.rows;
       ++stats_.tables_loaded_directly;
     } else {
@@ -110,6 +115,26 @@ class RestoreRun {
     }
     done_.table = p.target.qualified();
     if (report_) report_(done_);
+    return ok_status();
+  }
+
+  // The fast path: COPY into the empty table, without per-row checks when allowed; its
+  // foreign keys are then proven once all tables are in (run() step 4).
+  Status load_directly(const TablePlan& p) {
+    const std::string name = p.target.qualified();
+    auto bulk = plan_bulk_load(conn_, pg::qualified_name(conn_, p.target.schema, p.target.name));
+    if (!bulk.ok()) return fail(bulk.error(), name);
+    bool suspended = false;
+    if (bulk->eligible && may_suspend_checks_) {
+      auto s = suspend_row_checks(conn_);
+      if (!s.ok()) return fail(s.error(), name);
+      suspended = may_suspend_checks_ = *s;  // refused once, refused for the whole run
+    }
+    if (auto s = copy_chunks(p, p.copy_into_target); !s.ok()) return s;
+    if (!suspended) return ok_status();
+    if (auto s = resume_row_checks(conn_); !s.ok()) return fail(s.error(), name);
+    unchecked_.emplace_back(name, std::move(bulk->checks));
+    ++stats_.tables_bulk_loaded;
     return ok_status();
   }
 
@@ -160,6 +185,8 @@ class RestoreRun {
   const CancelToken& cancel_;
   DataProgress done_;
   RestoreStats stats_;
+  bool may_suspend_checks_ = true;
+  std::vector<std::pair<std::string, std::vector<ForeignKeyCheck>>> unchecked_;
 };
 
 }  // namespace

@@ -88,6 +88,39 @@ TEST_F(DataplaneShapes, RoundTripIntoAnEmptyTarget) {
   EXPECT_EQ(target().scalar("SELECT max(id) FROM public.orders"), "1501");
 }
 
+// An empty target is loaded without per-row checks or triggers (as pg_restore
+// --disable-triggers); its foreign keys are still proven, set-based, before COMMIT.
+TEST_F(DataplaneShapes, EmptyTargetSkipsRowTriggersYetProvesItsForeignKeys) {
+  // A trigger on the target that would change every row it sees: not fired by the load.
+  target().exec(R"SQL(
+    CREATE FUNCTION public.shout() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN NEW.sku := upper(NEW.sku); RETURN NEW; END $$;
+    CREATE TRIGGER shout BEFORE INSERT ON public.lines FOR EACH ROW EXECUTE FUNCTION public.shout();
+  )SQL");
+  auto out = full_sync(source(), target());
+  ASSERT_TRUE(out.ok()) << out.describe();
+  EXPECT_GE(out.stats.tables_bulk_loaded, 5u);
+  EXPECT_EQ(table_checksums(source()), table_checksums(target()));
+  EXPECT_EQ(target().scalar("SELECT count(*) FROM public.lines WHERE sku = upper(sku)"), "0");
+  // After the load the trigger and the per-row checks are back for everyone else.
+  target().exec("INSERT INTO public.lines (order_id, sku) VALUES (1, 'late')");
+  EXPECT_EQ(target().scalar("SELECT sku FROM public.lines WHERE sku ILIKE 'late'"), "LATE");
+
+  // Customers left out on the source: orders would reference rows that are not there.
+  both("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+  both(kSchema);
+  source().exec(rows(1, 50));
+  SyncOptions opts;
+  opts.selection.exclude_tables = {"public.customers"};
+  auto refused = full_sync(source(), target(), opts);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.failed_phase, "restore");
+  EXPECT_NE(refused.error.message.find("orders_customer_id_fkey"), std::string::npos) << refused.describe();
+  EXPECT_NE(refused.error.message.find("public.customers"), std::string::npos) << refused.describe();
+  EXPECT_EQ(target().scalar("SELECT count(*) FROM public.orders"), "0") << "rolled back";
+  EXPECT_EQ(target().scalar("SELECT count(*) FROM public.\"FullSyncSessions\""), "0") << "rolled back";
+}
+
 TEST_F(DataplaneShapes, MergeIntoAnOlderCopyKeepsKeysInOrder) {
   ASSERT_TRUE(full_sync(source(), target()).ok());
   // Source: new rows down the whole chain, changed rows. Target: a row of its own with a
