@@ -8,7 +8,8 @@
 // Points: backup_chunk (source, after each chunk is written), convert_plan (target,
 // before the restore plan is built), restore_chunk (target, inside the restore
 // transaction, after each chunk is loaded), verify_table (after each table is verified),
-// manager_list (the job manager, listing sessions for the API).
+// manager_list (the job manager, listing sessions for the API), stop_node (tandemd,
+// after SIGTERM, before the node stops).
 #pragma once
 
 namespace tandem {

@@ -2,15 +2,19 @@
 // and runs until SIGTERM/SIGINT.
 //
 // Exit codes: 0 clean stop, 1 could not start (state dir, port), 2 bad command line or
-// bad config file.
+// bad config file, 3 the stop did not finish within kStopGrace and was forced.
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "config/config.hpp"
 #include "actors/node_api.hpp"
@@ -21,6 +25,8 @@
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+// How long a stop may take before it is forced (exit 3); tools/tandemd.service gives 30 s.
+constexpr std::chrono::seconds kStopGrace{15};
 
 void usage(std::FILE* to) {
   std::fprintf(to,
@@ -116,7 +122,17 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("tandemd") << "stopping on " << (sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A safety net, not the plan: every journaled session survives a hard exit exactly as
+  // it survives kill -9, so a stop that hangs (a peer or the database not answering a
+  // blocking call, or a bug) ends here, loudly, instead of waiting for systemd's SIGKILL.
+  std::thread([] {
+    std::this_thread::sleep_for(kStopGrace);
+    log::error("tandemd") << "the stop did not finish within " << kStopGrace.count()
+                          << " s; exiting anyway (unfinished sessions resume from the journal)";
+    std::_Exit(3);
+  }).detach();
   server.stop();  // first the edge, so no request reaches a stopping node
+  failpoint("stop_node");
   (*node)->stop();
   log::info("tandemd") << "stopped";
   return 0;

@@ -53,10 +53,13 @@ class DaemonProcess : public ::testing::Test {
     return path;
   }
   // Runs tandemd with its stderr into `log`, via sh so the redirection is the child's.
-  std::unique_ptr<ChildProcess> start(const std::string& config, const std::string& log) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{
-        "/bin/sh", "-c", std::string("exec '") + TANDEMD_PATH + "' --config '" + config +
-                             "' 2>'" + log + "'"});
+  std::unique_ptr<ChildProcess> start(const std::string& config, const std::string& log,
+                                      const EnvOverrides& env = {}) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 std::string("exec '") + TANDEMD_PATH + "' --config '" + config +
+                                     "' 2>'" + log + "'"},
+        env);
   }
   static std::string read(const std::string& path) {
     std::ifstream in(path);
@@ -89,6 +92,22 @@ TEST_F(DaemonProcess, ServesHealthzAndStopsCleanlyOnSigterm) {
   EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << log;
   EXPECT_NE(log.find("stopped"), std::string::npos) << log;
   EXPECT_FALSE(healthy());
+}
+
+// A stop that hangs is forced after 15 s (exit 3), loudly; the journal makes that as safe
+// as a crash. The fail point holds the stop of the node for a minute.
+TEST_F(DaemonProcess, AStopThatHangsIsForcedWithExitThree) {
+  auto daemon = start(write_config(config_), dir_ + "/a.log", {"TANDEM_FAILPOINTS=stop_node=sleep:60000"});
+  ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));
+  auto t0 = std::chrono::steady_clock::now();
+  daemon->signal(SIGTERM);
+  auto status = daemon->wait_for(std::chrono::seconds(25));
+  ASSERT_TRUE(status.has_value()) << "tandemd was not forced out of its stop";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::seconds(14));
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 3);
+  std::string log = read(dir_ + "/a.log");
+  EXPECT_NE(log.find("the stop did not finish within 15 s"), std::string::npos) << log;
 }
 
 TEST_F(DaemonProcess, StopsOnSigintToo) {
