@@ -19,6 +19,7 @@
 #include <random>
 #include <thread>
 
+#include "actors/peer_http_client.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -228,6 +229,42 @@ TEST(ApiHardening, RandomBodiesNeverGetA5xx) {
 // tools/bench-api: a full sync alone vs. the same full sync while four clients poll its
 // backup-progress at 10/s each. Runs alternate (alone, polled, alone, ...) so a change in
 // machine load hits both; the medians and their ratio are printed.
+// The node-to-node routes (HTTP fallback) behind a valid signature: node b's requests to
+// node a with random bodies reach a's job manager, which must answer each without a 5xx
+// and sign it (PeerHttpClient checks the signature of every answer).
+TEST(ApiHardening, RandomSignedBodiesToNodeRoutesNeverGetA5xx) {
+  TwoNodes n(0.02);
+  PeerHttpClient as_b("b", n.a->config()["actor"]["secret"].get<std::string>(),
+                      HostPort{"127.0.0.1", static_cast<std::uint16_t>(n.a->http_port())});
+  BodyFuzzer fuzz(20261125);
+  struct Route { std::string path; std::vector<std::string> keys; };
+  const std::vector<std::string> session = {"id", "direction", "source", "target", "state", "phase",
+                                            "attempt", "options", "initiator", "progress"};
+  const std::vector<Route> routes = {
+      {"/api/sync/initiate-backup", session}, {"/api/sync/restore-backup", session},
+      {"/api/sync/reserve", session},         {"/api/sync/mirror", session},
+      {"/api/sync/cancel", {"sessionId", "reason"}},
+  };
+  for (const auto& r : routes) {
+    std::map<int, int> statuses;
+    for (int i = 0; i < 300; ++i) {
+      std::string body = fuzz.body(r.keys);
+      auto got = as_b.call("POST", r.path, body, seconds(10), 1 << 20);
+      ASSERT_TRUE(got.ok()) << r.path << ": " << got.error().describe();
+      ++statuses[got->status];
+      ASSERT_TRUE(got->status >= 200 && got->status < 500)
+          << r.path << " body " << json(body).dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 300)
+          << " -> " << got->status << " " << got->body;
+    }
+    std::string seen;
+    for (const auto& [status, count] : statuses) seen += std::to_string(status) + "×" + std::to_string(count) + " ";
+    std::cout << "[ fuzz ] " << r.path << ": " << seen << "\n";
+  }
+  EXPECT_TRUE(n.a->healthy());
+  EXPECT_EQ(n.a->get("/api/admin/sync/sessions").json()["sessions"].size(), 0u)
+      << "no random body created a session";
+}
+
 // "2026-11-25T12:00:00.123Z" -> ms since the epoch; 0 when it is not that shape.
 double iso_ms(const std::string& t) {
   std::tm tm{};
