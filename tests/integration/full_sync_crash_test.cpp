@@ -111,10 +111,8 @@ TEST(FullSyncCrash, SourceKilledInTransferContinuesAtItsCheckpoint) {
   n.b->env().push_back("TANDEM_FAILPOINTS=convert_plan=sleep:1500");
   n.a->start();
   n.b->start();
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a", {{"bandwidthLimitMBps", 0.3}}));
-  ASSERT_FALSE(id.empty());
-  n.b->wait_phase(id, "transfer");
-  ASSERT_TRUE(wait_until([&] { return n.b->checkpoint(id, "transfer") >= 2; }, seconds(20)));
+  std::string id = n.b->pull_into_transfer("a", 2);
+  ASSERT_FALSE(id.empty()) << n.b->log();
   n.a->kill9();
   auto waiting = n.b->wait_progress(
       id, [](const json& p) { return p.value("detailedState", "") == "waiting_peer"; }, seconds(10));

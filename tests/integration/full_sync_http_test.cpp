@@ -69,13 +69,8 @@ TEST(HttpTransport, TargetKilledInTransferResumesAtItsCheckpoint) {
   c.n.b->env().push_back("TANDEM_FAILPOINTS=convert_plan=sleep:1500");
   c.n.a->start();
   c.n.b->start();
-  json options = kHttp;
-  options["bandwidthLimitMBps"] = 0.3;
-  std::string id = session_id_of(c.n.b->start_full_sync("pull", "a", options));
-  ASSERT_FALSE(id.empty());
-  c.n.b->wait_phase(id, "transfer");
-  ASSERT_TRUE(wait_until([&] { return c.n.b->checkpoint(id, "transfer") >= 2; }, seconds(20)))
-      << c.n.b->log();
+  std::string id = c.n.b->pull_into_transfer("a", 2, kHttp);
+  ASSERT_FALSE(id.empty()) << c.n.b->log();
   c.n.b->kill9();
   auto kept = chunk_files(c.n.b->spool_dir(id));
   c.n.b->start();

@@ -33,10 +33,8 @@ TEST(FullSyncNetwork, LinkCutMidTransferWaitsReconnectsAndKeepsItsChunks) {
   n.b->env().push_back("TANDEM_FAILPOINTS=convert_plan=sleep:1500");  // keeps the spool a while
   n.a->start();
   n.b->start();
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a", {{"bandwidthLimitMBps", 0.3}}));
-  ASSERT_FALSE(id.empty());
-  n.b->wait_phase(id, "transfer");
-  ASSERT_TRUE(wait_until([&] { return n.b->checkpoint(id, "transfer") >= 2; }, seconds(20)));
+  std::string id = n.b->pull_into_transfer("a", 2);
+  ASSERT_FALSE(id.empty()) << n.b->log();
   auto accepted = to_a.connections_accepted();
 
   to_a.cut();
@@ -60,10 +58,8 @@ TEST(FullSyncNetwork, FrozenSourceIsDetectedAndTheTransferResumesAfterThaw) {
   TwoNodes n(kScale, false);
   n.a->start();
   n.b->start();
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a", {{"bandwidthLimitMBps", 0.3}}));
-  ASSERT_FALSE(id.empty());
-  n.b->wait_phase(id, "transfer");
-  ASSERT_TRUE(wait_until([&] { return n.b->checkpoint(id, "transfer") >= 1; }, seconds(20)));
+  std::string id = n.b->pull_into_transfer("a", 1);
+  ASSERT_FALSE(id.empty()) << n.b->log();
 
   n.a->freeze();
   auto frozen_at = Clock::now();

@@ -155,6 +155,16 @@ std::string session_id_of(const HttpAnswer& started) {
   return started.json().value("sessionId", "");
 }
 
+std::string TandemNode::pull_into_transfer(const std::string& source, std::uint64_t chunks,
+                                           json options) const {
+  options["bandwidthLimitMBps"] = 0.3;
+  std::string id = session_id_of(start_full_sync("pull", source, options));
+  if (id.empty()) return id;
+  wait_phase(id, "transfer");
+  bool reached = wait_until([&] { return checkpoint(id, "transfer") >= chunks; }, std::chrono::seconds(20));
+  return reached ? id : "";
+}
+
 json TandemNode::session_detail(const std::string& id) const {
   return get("/api/admin/sync/sessions/" + id).json();
 }

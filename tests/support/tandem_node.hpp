@@ -69,6 +69,12 @@ class TandemNode {
   nlohmann::json session_detail(const std::string& session_id) const;
   // The journaled checkpoint of `phase` (0 when unknown).
   std::uint64_t checkpoint(const std::string& session_id, const std::string& phase) const;
+  // Starts a pull from `source` capped at 0.3 MB/s (plus `options`) and waits until this
+  // node has stored `chunks` transfer chunks (its checkpoint), so a test can strike in
+  // the middle of a transfer. The session id, or "" when the pull did not start or the
+  // checkpoint was not reached within 20 s.
+  std::string pull_into_transfer(const std::string& source, std::uint64_t chunks,
+                                 nlohmann::json options = nlohmann::json::object()) const;
   // Where this node keeps the session's chunk files (gone once the session ended).
   std::string spool_dir(const std::string& session_id) const;
 
