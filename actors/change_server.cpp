@@ -14,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/periodic_actors.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
 
@@ -63,6 +64,7 @@ std::vector<std::string> peer_ids(const NodeContext& ctx) {
 }
 
 caf::behavior change_server(Self* self, NodeContextPtr ctx) {
+  name_this_thread("tandem.changes");
   self->state.ctx = std::move(ctx);
   self->send(self, tick_atom::value);
   self->send(self, prune_atom::value);

@@ -22,6 +22,7 @@
 #include "actors/peer_http_client.hpp"
 #include "actors/peer_wire_json.hpp"
 #include "actors/spawn.hpp"
+#include "base/thread_name.hpp"
 
 namespace tandem {
 namespace {
@@ -62,6 +63,7 @@ caf::result<peer_reply> control(const WirePtr& w, const std::string& method, con
 
 // One request, then gone.
 caf::behavior http_call(caf::event_based_actor* self, WirePtr w) {
+  name_this_thread("tandem.http");
   return {
       [=](reserve_atom, const std::string&, const std::string& session) {
         self->quit();

@@ -18,6 +18,7 @@
 #include "actors/spawn.hpp"
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
@@ -286,6 +287,7 @@ json clear_stuck(Self* self) {
 
 caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, caf::actor> links,
                           caf::actor change_server, caf::actor notifier) {
+  name_this_thread("tandem.manager");
   auto& st = self->state;
   st.ctx = ctx;
   st.links = std::move(links);

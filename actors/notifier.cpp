@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "notify/delivery.hpp"
 #include "notify/outbox.hpp"
 #include "statemachine/session_json.hpp"
@@ -167,6 +168,7 @@ void recover(Self* self) {
 }
 
 caf::behavior notifier(Self* self, NodeContextPtr ctx) {
+  name_this_thread("tandem.notify");
   self->state.ctx = std::move(ctx);
   recover(self);
   self->set_exit_handler([=](caf::exit_msg& em) {

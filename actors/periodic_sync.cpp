@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "actors/periodic_actors.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
 #include "statemachine/session.hpp"
@@ -48,6 +49,7 @@ Result<pg::Connection*> connection(caf::stateful_actor<applier_state>* self) {
 }
 
 caf::behavior applier(caf::stateful_actor<applier_state>* self, NodeContextPtr ctx, std::string peer) {
+  name_this_thread("tandem.applier");
   self->state.ctx = std::move(ctx);
   self->state.peer = std::move(peer);
   return {

@@ -7,6 +7,7 @@
 #include "actors/messages.hpp"
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/dataplane/backup.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
@@ -106,6 +107,7 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
                               WorkerOrder order) {
   return sys.spawn<caf::detached>([ctx, job, order](caf::event_based_actor* self) {
     const std::string phase = task_phase(order.task);
+    name_this_thread(("tandem." + phase).c_str());
     auto last_report = Clock::now() - std::chrono::seconds(1);
     ProgressFn progress = [&](const DataProgress& p) {
       auto now = Clock::now();

@@ -12,6 +12,7 @@
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
@@ -141,6 +142,7 @@ void start_backup(Self* self) {
 
 caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::actor link,
                          caf::actor manager, caf::actor notifier) {
+  name_this_thread("tandem.source");
   auto& st = self->state;
   st.ctx = ctx;
   st.link = std::move(link);

@@ -16,6 +16,7 @@
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
+#include "base/thread_name.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
@@ -436,6 +437,7 @@ void on_report(Self* self, const worker_report& r) { on_report_impl(self, r); }
 
 caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool resumed,
                          caf::actor link, caf::actor manager, caf::actor notifier) {
+  name_this_thread("tandem.target");
   auto& st = self->state;
   st.ctx = ctx;
   st.s = std::move(session);
