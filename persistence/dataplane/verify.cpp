@@ -5,7 +5,14 @@
 // source never had (merge keeps them), so only rows whose key is in the staging table are
 // counted; a table loaded directly (it was empty) or synced in mirror mode must equal
 // the snapshot whole. Either way the target's own demo rows (exclude_rows) are left out.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "base/failpoint.hpp"
 #include "persistence/dataplane/restore.hpp"
@@ -64,36 +71,100 @@ std::string describe(const TableMismatch& m) {
 
 }  // namespace
 
+// Two connections hash tables side by side, biggest first (PostgreSQL does the hashing,
+// one backend per connection, so the two cores of a small server both work); this thread
+// only waits, reports progress and collects, because the progress callback may only be
+// called from the caller's thread (it sends actor messages).
+constexpr int kVerifyConnections = 2;
+
 Status run_verify(const std::string& conninfo, const Manifest& manifest, const RestorePlan& plan,
                   const ProgressFn& progress, CancelToken& cancel) {
   if (cancel.cancelled()) return cancelled_error("verify");
-  auto conn = open_data_plane_connection(conninfo, "verify");
-  if (!conn.ok()) return conn.error();
-  CancelToken::Interrupt interrupt(cancel, [&] { conn->cancel(); });
+  std::vector<pg::Connection> conns;
+  for (int i = 0; i < kVerifyConnections; ++i) {
+    auto conn = open_data_plane_connection(conninfo, "verify");
+    if (!conn.ok()) return conn.error();
+    conns.push_back(std::move(*conn));
+  }
+  CancelToken::Interrupt interrupt(cancel, [&] {
+    for (auto& c : conns) c.cancel();
+  });
+
+  const std::size_t n = plan.tables.size();
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return manifest.tables.at(plan.tables[a].manifest_table).raw_bytes >
+           manifest.tables.at(plan.tables[b].manifest_table).raw_bytes;
+  });
+  std::mutex mu;
+  std::condition_variable changed;
+  std::size_t next = 0;
+  bool failed = false;
+  std::deque<std::size_t> finished;
+  std::vector<std::optional<Result<TableChecksum>>> sums(n);
+  auto hash_tables = [&](pg::Connection& conn) {
+    for (;;) {
+      std::size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (failed || next == n) return;
+        i = order[next++];
+      }
+      const auto& p = plan.tables[i];
+      auto sum = target_checksum(conn, p, plan.mode, manifest.tables.at(p.manifest_table));
+      std::lock_guard<std::mutex> lock(mu);
+      failed |= !sum.ok();
+      sums[i] = std::move(sum);
+      finished.push_back(i);
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (auto& c : conns) workers.emplace_back(hash_tables, std::ref(c));
 
   DataProgress done;
   done.bytes_total = manifest.total_raw_bytes();
   done.rows_total = manifest.total_rows();
+  std::optional<Error> error;
   std::vector<TableMismatch> mismatches;
-  for (const auto& p : plan.tables) {
-    if (cancel.cancelled()) return cancelled_error("verify");
+  for (std::size_t reported = 0; reported < n && !error;) {
+    std::size_t i;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return !finished.empty(); });
+      i = finished.front();
+      finished.pop_front();
+    }
+    ++reported;
+    const auto& p = plan.tables[i];
     const auto& mt = manifest.tables.at(p.manifest_table);
-    auto sum = target_checksum(*conn, p, plan.mode, mt);
+    const auto& sum = *sums[i];
     if (!sum.ok()) {
-      if (cancel.cancelled()) return cancelled_error("verify");
-      return make_error(sum.error().code,
-                        "verify of " + p.target.qualified() + ": " + sum.error().message);
+      error = make_error(sum.error().code, "verify of " + p.target.qualified() + ": " + sum.error().message);
+      break;
     }
     if (sum->rows != mt.rows || sum->sum != mt.checksum)
-      mismatches.push_back(
-          TableMismatch{p.target.qualified(), mt.rows, sum->rows, mt.checksum, sum->sum});
+      mismatches.push_back(TableMismatch{p.target.qualified(), mt.rows, sum->rows, mt.checksum, sum->sum});
     done.bytes_done += mt.raw_bytes;
     done.rows_done += mt.rows;
     done.table = p.target.qualified();
     if (progress) progress(done);
     failpoint("verify_table");
   }
+  for (auto& w : workers) w.join();  // after an error they stop at their current table
+  if (cancel.cancelled()) return cancelled_error("verify");
+  if (error) return *error;
   if (mismatches.empty()) return ok_status();
+  // Plan order, not finishing order: the message reads the same every run.
+  std::sort(mismatches.begin(), mismatches.end(), [&](const TableMismatch& a, const TableMismatch& b) {
+    auto at = [&](const std::string& t) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (plan.tables[i].target.qualified() == t) return i;
+      return n;
+    };
+    return at(a.table) < at(b.table);
+  });
   std::string message = "the target differs from the source's snapshot in " +
                         std::to_string(mismatches.size()) + " table(s): ";
   for (std::size_t i = 0; i < mismatches.size(); ++i)
