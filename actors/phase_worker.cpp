@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <mutex>
 
 #include "actors/messages.hpp"
 #include "base/failpoint.hpp"
@@ -109,13 +110,17 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
     const std::string phase = task_phase(order.task);
     name_this_thread(("tandem." + phase).c_str());
     auto last_report = Clock::now() - std::chrono::seconds(1);
+    std::mutex report_mutex;
+    // Called from the phase's threads too (restore's staging loader), so it neither
+    // touches `self` (anon_send) nor races on last_report.
     ProgressFn progress = [&](const DataProgress& p) {
+      std::lock_guard<std::mutex> lock(report_mutex);
       auto now = Clock::now();
       if (now - last_report < std::chrono::milliseconds(200)) return;
       last_report = now;
       worker_report r{order.attempt, phase, "progress", p.bytes_done, p.bytes_total,
                       p.rows_done,   p.rows_total, p.table, false};
-      if (job) self->send(job, r);
+      if (job) caf::anon_send(job, r);
     };
     auto result = run_task(*ctx, order, progress);
     worker_report r;

@@ -120,6 +120,26 @@ TEST_F(DataplaneSafety, CancelMidRestoreRollsBack) {
   }
 }
 
+// Restore merges staging tables that a second connection loads and commits while the
+// restore transaction runs; a database whose default isolation is REPEATABLE READ must
+// not hide them from it (the merge would find them empty and change nothing).
+TEST_F(DataplaneSafety, RestoreSeesTheStagingLoadedBesideItWhateverTheDefaultIsolation) {
+  fill_source();
+  older_target();
+  auto set_default = [&](const char* level) {
+    target().exec(std::string("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                              "default_transaction_isolation = %L', current_database(), '") +
+                  level + "'); END $$");
+  };
+  set_default("repeatable read");
+  auto out = full_sync(source(), target());
+  set_default("read committed");
+  ASSERT_TRUE(out.ok()) << out.describe();
+  EXPECT_EQ(out.stats.rows_updated, 2010u);  // every older account and ledger row
+  EXPECT_EQ(table_checksums(source()), table_checksums(target()));
+  EXPECT_EQ(staging_table_count(target()), 0);
+}
+
 TEST_F(DataplaneSafety, VerifyNamesTheTablesThatDiffer) {
   fill_source();
   older_target();

@@ -1,0 +1,43 @@
+#include "persistence/dataplane/chunk_copy.hpp"
+
+#include "base/failpoint.hpp"
+#include "persistence/dataplane/copy_binary.hpp"
+
+namespace tandem {
+namespace {
+
+// Leaves COPY mode (the server discards the rows) so that ROLLBACK can run.
+Error abort_copy(pg::Connection& conn, const Error& e) {
+  (void)conn.copy_in_end("tandem restore stopped: " + e.message);
+  return e;
+}
+
+}  // namespace
+
+Status copy_chunks_in(pg::Connection& conn, const std::string& copy_sql, const Manifest& manifest,
+                      const ManifestTable& table, const Spool& spool,
+                      const std::function<void(const ChunkInfo&)>& after_chunk,
+                      const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelled_error("restore");
+  if (auto s = conn.copy_in_begin(copy_sql); !s.ok()) return s;
+  const auto& header = copy_binary_header();
+  if (auto s = conn.copy_in_put(header.data(), header.size()); !s.ok()) return abort_copy(conn, s.error());
+  for (std::uint64_t c = table.first_chunk; c < table.first_chunk + table.chunk_count; ++c) {
+    if (cancel.cancelled()) return abort_copy(conn, cancelled_error("restore"));
+    const ChunkInfo& info = manifest.chunks.at(c);
+    auto raw = spool.read_raw(info);
+    if (!raw.ok())
+      return abort_copy(conn, make_error(raw.error().code,
+                                         "chunk " + std::to_string(c) + ": " + raw.error().message +
+                                             "; the spool copy is damaged, run the full sync again "
+                                             "(transfer fetches the chunk anew)"));
+    if (auto s = conn.copy_in_put(raw->data(), raw->size()); !s.ok()) return abort_copy(conn, s.error());
+    if (after_chunk) after_chunk(info);
+    failpoint("restore_chunk");
+  }
+  const auto& trailer = copy_binary_trailer();
+  if (auto s = conn.copy_in_put(trailer.data(), trailer.size()); !s.ok()) return abort_copy(conn, s.error());
+  return conn.copy_in_end();
+}
+
+}  // namespace tandem
