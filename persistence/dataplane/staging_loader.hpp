@@ -54,7 +54,7 @@ class StagingLoader {
 
   const Manifest& m_;
   const RestorePlan& plan_;
-  const Spool& spool_;
+  Spool spool_;  // a copy: its own zstd contexts, as the restore thread reads chunks too
   ChunkFn after_chunk_;
   CancelToken cancel_;
   std::optional<pg::Connection> conn_;
