@@ -1,13 +1,15 @@
 // How the node's actors are created. Internal to actors/ (CAF types in the signatures).
 //
-//   node (facade) ── job_manager (detached) ── target_job / source_job (detached, one per session)
+//   node (facade) ── job_manager (scheduled) ── target_job / source_job (detached, one per session)
 //                │                                   └─ workers (detached, one per blocking phase)
 //                ├─ notifier (detached; webhook / e-mail when a session ends)
 //                ├─ peer_link per peer (connects, authenticates, hands out the endpoint)
 //                └─ peer_gateway (published on actor.listen) ── peer_endpoint per authenticated peer
 //
-// Detached actors own a thread: journal commits, spool and libpq work happen there and
-// never on the scheduler's threads, so timers, cancels and progress stay live.
+// Detached actors own a thread: spool and libpq work happen there and never on the
+// scheduler's threads, so timers, cancels and progress stay live. The job manager is the
+// exception: its journal calls are short, and as a detached actor it could hang the stop
+// (job_manager.cpp says why).
 #pragma once
 
 #include <caf/actor.hpp>
