@@ -156,7 +156,10 @@ class ChunkCutter {
     if (cancel_.cancelled()) return cancelled_error("backup");
     auto info = spool_.write_chunk(m_.chunks.size(), table_, rows_in_chunk_, buffer_,
                                    req_.compress, req_.zstd_level);
-    if (!info.ok()) return info.error();
+    if (!info.ok())
+      return make_error(info.error().code,
+                        "chunk " + std::to_string(m_.chunks.size()) + ": " + info.error().message,
+                        info.error().field);
     m_.chunks.push_back(*info);
     auto& mt = m_.tables[table_];
     if (mt.chunk_count == 0) mt.first_chunk = info->index;

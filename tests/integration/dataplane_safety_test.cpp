@@ -3,6 +3,7 @@
 // back (no half-synced tables, no staging tables left).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/integration/dataplane_test_support.hpp"
@@ -94,6 +95,29 @@ TEST_F(DataplaneSafety, CorruptChunkFailsNamingItAndRollsBack) {
   EXPECT_NE(out.error.message.find("chunk " + std::to_string(damaged)), std::string::npos)
       << out.error.message;
   EXPECT_NE(out.error.message.find("public.ledger"), std::string::npos) << out.error.message;
+  expect_untouched(before);
+}
+
+// A chunk that cannot be written (disk full, a bad spool directory) fails the backup,
+// naming the chunk, its table and the path.
+TEST_F(DataplaneSafety, ChunkThatCannotBeWrittenFailsTheBackupNamingIt) {
+  fill_source();
+  older_target();
+  auto before = table_checksums(target());
+  SyncOptions o;
+  bool blocked = false;
+  o.on_backup_progress = [&](const Spool& spool, const DataProgress& p) {
+    // The first report is the estimate, before any chunk: a directory where chunk 3's
+    // temporary file goes makes its write fail.
+    if (blocked || p.bytes_done != 0) return;
+    blocked = std::filesystem::create_directory(spool.chunk_path(3) + ".tmp");
+  };
+  auto out = full_sync(source(), target(), o);
+  ASSERT_TRUE(blocked);
+  ASSERT_EQ(out.failed_phase, "backup") << out.describe();
+  EXPECT_NE(out.error.message.find("backup of public."), std::string::npos) << out.error.message;
+  EXPECT_NE(out.error.message.find("chunk 3: "), std::string::npos) << out.error.message;
+  EXPECT_NE(out.error.message.find("chunk-000003.bin"), std::string::npos) << out.error.message;
   expect_untouched(before);
 }
 

@@ -58,7 +58,10 @@ SyncOutcome full_sync(const PgSandbox& source, const PgSandbox& target, const Sy
   backup.chunk_bytes = o.chunk_bytes;
   backup.compress = o.compress;
   CancelToken backup_cancel;
-  auto manifest = run_backup(backup, *spool, nullptr, backup_cancel);
+  ProgressFn backup_progress = [&](const DataProgress& p) {
+    if (o.on_backup_progress) o.on_backup_progress(*spool, p);
+  };
+  auto manifest = run_backup(backup, *spool, backup_progress, backup_cancel);
   if (!manifest.ok()) return failed("backup", manifest.error());
   out.manifest = *manifest;
   if (o.before_restore) o.before_restore(*spool, out.manifest);
