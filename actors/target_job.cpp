@@ -58,6 +58,10 @@ struct target_job_state {
   std::string token;
   std::shared_ptr<CancelToken> cancel;
   caf::actor worker;
+  // The transfer's staging preload (no reports; runs on until done or cancelled). Its
+  // token is cancelled when the work stops or the job ends, so it never outlives the job
+  // for long.
+  std::shared_ptr<CancelToken> preload;
   SpeedMeter speed;
   Transfer transfer;
   State mirrored_state = State::queued;
@@ -66,6 +70,9 @@ struct target_job_state {
   SteadyTime last_view{};
   bool finished = false;
   static inline const char* name = "target_job";
+  ~target_job_state() {
+    if (preload) preload->cancel();
+  }
 };
 
 using Self = caf::stateful_actor<target_job_state>;
@@ -116,12 +123,14 @@ void mirror(Self* self, bool force) {
 void stop_work(Self* self) {
   auto& st = self->state;
   if (st.cancel) st.cancel->cancel();
+  if (st.preload) st.preload->cancel();
   st.transfer.in_flight = 0;
   st.transfer.ahead.clear();
 }
 
 void cleanup(Self* self) {
   auto& st = self->state;
+  if (st.preload) st.preload->cancel();  // drop_staging below waits for it to let go
   if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) {
     if (auto r = spool->remove_all(); !r.ok())
       log::warn("job") << st.s.id << ": spool cleanup: " << r.error().describe();
@@ -387,6 +396,12 @@ void begin_transfer(Self* self) {
   for (std::uint64_t i = 0; i < tr.contiguous; ++i) tr.bytes_done += m->chunks[i].stored_bytes;
   tr.started = steady_clock::now();
   st.transfer = std::move(tr);
+  // Staging tables load while later chunks still arrive; the restore keeps them.
+  if (!st.preload || st.preload->cancelled()) {
+    st.preload = std::make_shared<CancelToken>();
+    spawn_phase_worker(self->system(), st.ctx, caf::actor{},
+                       WorkerOrder{WorkerTask::preload, st.s, st.s.attempt, st.preload});
+  }
   with_endpoint(self, [self] { pump(self); });
 }
 
