@@ -59,8 +59,8 @@ struct target_job_state {
   std::shared_ptr<CancelToken> cancel;
   caf::actor worker;
   // The transfer's staging preload (no reports; runs on until done or cancelled). Its
-  // token is cancelled when the work stops or the job ends, so it never outlives the job
-  // for long.
+  // token is cancelled when the restore starts, when the work stops or the job ends, so
+  // it never outlives the job for long.
   std::shared_ptr<CancelToken> preload;
   SpeedMeter speed;
   Transfer transfer;
@@ -420,7 +420,11 @@ void begin_work(Self* self, Phase p) {
     case Phase::backup: return with_endpoint(self, [self] { poll_backup(self); });
     case Phase::transfer: return begin_transfer(self);
     case Phase::convert: return start_worker(self, WorkerTask::convert);
-    case Phase::restore: return start_worker(self, WorkerTask::restore);
+    case Phase::restore:
+      // The restore loads what the preload has not finished, beside its merges; waiting
+      // for the preload to finish every table would put all loads before the first merge.
+      if (self->state.preload) self->state.preload->cancel();
+      return start_worker(self, WorkerTask::restore);
     case Phase::verify: return start_worker(self, WorkerTask::verify);
   }
 }
