@@ -12,7 +12,6 @@
 #include "persistence/dataplane/backup.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
-#include "persistence/dataplane/staging_loader.hpp"
 #include "persistence/periodic/change_feed.hpp"
 #include "persistence/spool/spool.hpp"
 
@@ -34,7 +33,6 @@ const char* task_phase(WorkerTask t) {
     case WorkerTask::restore: return "restore";
     case WorkerTask::verify: return "verify";
     case WorkerTask::drop_staging: return "cleanup";
-    case WorkerTask::preload: return "preload";
   }
   return "?";
 }
@@ -79,12 +77,6 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
   if (o.task == WorkerTask::convert) {
     return "plan for " + std::to_string(plan->tables.size()) + " tables";
   }
-  if (o.task == WorkerTask::preload) {
-    auto n = preload_staging(conninfo, *manifest, *plan, *spool, ctx.config.full_sync.stall_after_s,
-                             *o.cancel);
-    if (!n.ok()) return n.error();
-    return "staging tables preloaded: " + std::to_string(*n);
-  }
   if (o.task == WorkerTask::restore) {
     RestoreRequest req{conninfo, s.source, {}};
     // Periodic sync with the source resumes right after the backup's snapshot, and the
@@ -99,8 +91,7 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
            std::to_string(stats->rows_inserted) + ", updated " + std::to_string(stats->rows_updated) +
            ", deleted " + std::to_string(stats->rows_deleted) + "; empty tables loaded directly " +
            std::to_string(stats->tables_loaded_directly) + " (" + std::to_string(stats->tables_bulk_loaded) +
-           " without per-row checks); staging tables found preloaded " +
-           std::to_string(stats->tables_preloaded);
+           " without per-row checks)";
   }
   auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel);
   if (!st.ok()) return st.error();
@@ -142,14 +133,9 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
       r.kind = result.error().code == "cancelled" ? "cancelled" : "failed";
       r.detail = result.error().describe();
       r.retryable = is_retryable(result.error());
-      if (r.kind == "failed" && order.task == WorkerTask::preload)  // best effort
-        log::info("worker") << order.session.id << " preload stopped (restore loads the rest): "
-                            << r.detail;
-      else if (r.kind == "failed")
+      if (r.kind == "failed")
         log::warn("worker") << order.session.id << " " << phase << " failed: " << r.detail;
     }
-    if (result.ok() && order.task == WorkerTask::preload)
-      log::info("worker") << order.session.id << " " << r.detail;
     if (job) self->send(job, r);
     self->quit();
   });

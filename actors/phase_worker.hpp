@@ -16,9 +16,7 @@
 
 namespace tandem {
 
-// preload: on the target during transfer, loads the staging tables whose chunks are all
-// in (best effort; see preload_staging in persistence/dataplane/staging_loader.hpp).
-enum class WorkerTask { backup, convert, restore, verify, drop_staging, preload };
+enum class WorkerTask { backup, convert, restore, verify, drop_staging };
 
 struct WorkerOrder {
   WorkerTask task = WorkerTask::backup;

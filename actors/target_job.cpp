@@ -58,10 +58,6 @@ struct target_job_state {
   std::string token;
   std::shared_ptr<CancelToken> cancel;
   caf::actor worker;
-  // The transfer's staging preload (no reports; runs on until done or cancelled). Its
-  // token is cancelled when the restore starts, when the work stops or the job ends, so
-  // it never outlives the job for long.
-  std::shared_ptr<CancelToken> preload;
   SpeedMeter speed;
   Transfer transfer;
   State mirrored_state = State::queued;
@@ -70,9 +66,6 @@ struct target_job_state {
   SteadyTime last_view{};
   bool finished = false;
   static inline const char* name = "target_job";
-  ~target_job_state() {
-    if (preload) preload->cancel();
-  }
 };
 
 using Self = caf::stateful_actor<target_job_state>;
@@ -123,14 +116,12 @@ void mirror(Self* self, bool force) {
 void stop_work(Self* self) {
   auto& st = self->state;
   if (st.cancel) st.cancel->cancel();
-  if (st.preload) st.preload->cancel();
   st.transfer.in_flight = 0;
   st.transfer.ahead.clear();
 }
 
 void cleanup(Self* self) {
   auto& st = self->state;
-  if (st.preload) st.preload->cancel();  // drop_staging below waits for it to let go
   if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) {
     if (auto r = spool->remove_all(); !r.ok())
       log::warn("job") << st.s.id << ": spool cleanup: " << r.error().describe();
@@ -396,12 +387,6 @@ void begin_transfer(Self* self) {
   for (std::uint64_t i = 0; i < tr.contiguous; ++i) tr.bytes_done += m->chunks[i].stored_bytes;
   tr.started = steady_clock::now();
   st.transfer = std::move(tr);
-  // Staging tables load while later chunks still arrive; the restore keeps them.
-  if (!st.preload || st.preload->cancelled()) {
-    st.preload = std::make_shared<CancelToken>();
-    spawn_phase_worker(self->system(), st.ctx, caf::actor{},
-                       WorkerOrder{WorkerTask::preload, st.s, st.s.attempt, st.preload});
-  }
   with_endpoint(self, [self] { pump(self); });
 }
 
@@ -420,11 +405,7 @@ void begin_work(Self* self, Phase p) {
     case Phase::backup: return with_endpoint(self, [self] { poll_backup(self); });
     case Phase::transfer: return begin_transfer(self);
     case Phase::convert: return start_worker(self, WorkerTask::convert);
-    case Phase::restore:
-      // The restore loads what the preload has not finished, beside its merges; waiting
-      // for the preload to finish every table would put all loads before the first merge.
-      if (self->state.preload) self->state.preload->cancel();
-      return start_worker(self, WorkerTask::restore);
+    case Phase::restore: return start_worker(self, WorkerTask::restore);
     case Phase::verify: return start_worker(self, WorkerTask::verify);
   }
 }

@@ -79,7 +79,6 @@ class RestoreRun {
       }
     for (std::size_t i = 0; i < plan_.tables.size(); ++i)
       if (auto s = apply(i, direct[i]); !s.ok()) return s.error();
-    stats_.tables_preloaded = loader_.tables_found_loaded();
     loader_.stop();
     for (const auto& [table, checks] : unchecked_)
       if (auto s = prove_foreign_keys(conn_, table, checks); !s.ok()) return fail(s.error(), table);

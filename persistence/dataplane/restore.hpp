@@ -37,7 +37,6 @@ struct RestoreStats {
   std::uint64_t rows_deleted = 0;   // mirror mode
   std::uint64_t tables_loaded_directly = 0;  // empty target tables: plain COPY
   std::uint64_t tables_bulk_loaded = 0;      // … of them without per-row checks (bulk_load.hpp)
-  std::uint64_t tables_preloaded = 0;  // staging found loaded (by the transfer's preload)
 };
 
 Result<RestoreStats> run_restore(const RestoreRequest& req, const Manifest& manifest,

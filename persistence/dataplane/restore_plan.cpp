@@ -151,9 +151,7 @@ Result<RestorePlan> plan_restore(pg::Connection& target, const Manifest& manifes
   return plan;
 }
 
-namespace {
-
-Status drop_staging_tables(pg::Connection& target, const std::string& session_id) {
+Status drop_staging(pg::Connection& target, const std::string& session_id) {
   auto names = target.query(
       "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE n.nspname = $1 AND c.relkind = 'r' AND left(c.relname, length($2) + 1) = $2 || '_'",
@@ -165,21 +163,6 @@ Status drop_staging_tables(pg::Connection& target, const std::string& session_id
     if (!s.ok()) return s.error();
   }
   return ok_status();
-}
-
-}  // namespace
-
-std::string staging_lock_sql(const pg::Connection& conn, const std::string& session_id, bool lock) {
-  return std::string("SELECT ") + (lock ? "pg_advisory_lock" : "pg_advisory_unlock") +
-         "(hashtextextended(" + conn.quote_literal("tandem staging " + session_id) + ", 0))";
-}
-
-Status drop_staging(pg::Connection& target, const std::string& session_id) {
-  if (auto s = target.exec(staging_lock_sql(target, session_id, true)); !s.ok()) return s;
-  auto dropped = drop_staging_tables(target, session_id);
-  auto unlocked = target.exec(staging_lock_sql(target, session_id, false));
-  if (!dropped.ok()) return dropped;
-  return unlocked;
 }
 
 }  // namespace tandem

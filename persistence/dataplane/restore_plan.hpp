@@ -74,13 +74,7 @@ std::string staging_table_name(const std::string& session_id, std::uint32_t mani
 Result<RestorePlan> plan_restore(pg::Connection& target, const Manifest& manifest,
                                  const pg::TableSelection& selection, SyncMode mode);
 
-// Drops every staging table of `session_id`. Idempotent. Waits for a staging loader of
-// the session still running (a preload being cancelled) to let go first.
+// Drops every staging table of `session_id`. Idempotent.
 Status drop_staging(pg::Connection& target, const std::string& session_id);
-
-// The session-level advisory lock that makes a session's staging loaders and its
-// cleanup take turns: SELECT pg_advisory_lock(…), or pg_advisory_unlock(…).
-std::string staging_lock_sql(const pg::Connection& conn, const std::string& session_id,
-                             bool lock);
 
 }  // namespace tandem

@@ -164,41 +164,6 @@ TEST_F(DataplaneSafety, RestoreSeesTheStagingLoadedBesideItWhateverTheDefaultIso
   EXPECT_EQ(staging_table_count(target()), 0);
 }
 
-// The restore reuses a staging table that the transfer's preload loaded for this backup,
-// and loads again one that holds another backup (the source restarted and took a new
-// snapshot): if it reused that one, the merge would miss rows and verify would fail.
-TEST_F(DataplaneSafety, PreloadedStagingIsReusedAndAnotherBackupsIsNot) {
-  fill_source();
-  older_target();
-  SyncOptions o;
-  o.preload = true;
-  auto out = full_sync(source(), target(), o);
-  ASSERT_TRUE(out.ok()) << out.describe();
-  EXPECT_EQ(out.stats.tables_preloaded, 2u);  // accounts and ledger; extra is empty: direct
-  EXPECT_EQ(out.stats.rows_updated, 2010u);
-  EXPECT_EQ(table_checksums(source()), table_checksums(target()));
-
-  DataplaneFixture::SetUp();
-  fill_source();
-  older_target();
-  SyncOptions stale;
-  stale.before_restore = [&](const Spool&, const Manifest& m) {
-    // Empty staging tables where the restore's go, labelled with another backup.
-    for (std::uint32_t i = 0; i < m.tables.size(); ++i) {
-      std::string name = "tandem_staging.\"" + staging_table_name(m.session_id, i) + "\"";
-      target().exec("CREATE SCHEMA IF NOT EXISTS tandem_staging; CREATE TABLE " + name +
-                    " AS SELECT * FROM public." + m.tables[i].name + " WITH NO DATA; COMMENT ON TABLE " +
-                    name + " IS 'tandem backup another-snapshot " + std::to_string(m.created_at) + "'");
-    }
-  };
-  auto again = full_sync(source(), target(), stale);
-  ASSERT_TRUE(again.ok()) << again.describe();
-  EXPECT_EQ(again.stats.tables_preloaded, 0u);
-  EXPECT_EQ(again.stats.rows_updated, 2010u);
-  EXPECT_EQ(table_checksums(source()), table_checksums(target()));
-  EXPECT_EQ(staging_table_count(target()), 0);
-}
-
 TEST_F(DataplaneSafety, VerifyNamesTheTablesThatDiffer) {
   fill_source();
   older_target();

@@ -1,7 +1,5 @@
 #include "tests/integration/dataplane_test_support.hpp"
 
-#include "persistence/dataplane/staging_loader.hpp"
-
 #include <stdlib.h>
 
 #include <atomic>
@@ -73,11 +71,6 @@ SyncOutcome full_sync(const PgSandbox& source, const PgSandbox& target, const Sy
                            o.mode);
   if (!plan.ok()) return failed("convert", plan.error());
   out.plan = *plan;
-  if (o.preload) {
-    CancelToken preload_cancel;
-    auto n = preload_staging(target.conninfo(), out.manifest, out.plan, *spool, 10, preload_cancel);
-    if (!n.ok()) return failed("preload", n.error());
-  }
 
   CancelToken cancel;
   ProgressFn progress = [&](const DataProgress& p) {

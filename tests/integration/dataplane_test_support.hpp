@@ -28,8 +28,6 @@ struct SyncOptions {
   std::function<void(const Spool&, const DataProgress&)> on_backup_progress;
   // Runs between backup and convert (e.g. to damage a chunk file).
   std::function<void(const Spool&, const Manifest&)> before_restore;
-  // Runs the transfer's staging preload (preload_staging) between convert and restore.
-  bool preload = false;
   // Called with every restore progress report, and the token (to cancel mid-way).
   std::function<void(const DataProgress&, CancelToken&)> on_restore_progress;
   // Runs between restore and verify (e.g. to change a row behind verify's back).

@@ -3,8 +3,6 @@
 // nodes, bad requests, and a node with the wrong secret.
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -64,31 +62,6 @@ TEST(FullSync, PushFromTheSourceAndReRunChangesNothing) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), fp);
   EXPECT_EQ(n.db_b.scalar("SELECT sum(xmin::text::bigint) FROM orders"), xmin_before)
       << "a re-run rewrote rows that did not change";
-}
-
-// While chunks still arrive (a capped transfer), the target loads the staging tables of
-// those tables whose chunks are all in; the restore finds them loaded and only merges.
-TEST(FullSync, StagingTablesLoadWhileLaterChunksStillArrive) {
-  TwoNodes n(0.3);
-  std::string id = started_id(n.b->start_full_sync("pull", "a", {{"bandwidthLimitMBps", 0.3}}));
-  n.b->wait_phase(id, "transfer");
-  auto preloaded = [&] {
-    return std::stoi(n.db_b.scalar(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-        "WHERE s.nspname = 'tandem_staging' AND obj_description(c.oid, 'pg_class') LIKE 'tandem backup %'"));
-  };
-  bool seen_in_transfer = wait_until(
-      [&] { return preloaded() > 0 && n.b->session_detail(id).value("phase", "") == "transfer"; },
-      std::chrono::seconds(30));
-  auto done = n.b->wait_finished(id);
-  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
-  EXPECT_TRUE(seen_in_transfer) << n.b->log();
-  EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
-  std::smatch m;
-  std::string log = n.b->log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("staging tables found preloaded ([0-9]+)"))) << log;
-  EXPECT_GT(std::stoi(m[1]), 0) << log;
-  EXPECT_EQ(preloaded(), 0);  // dropped with the session's other staging tables
 }
 
 TEST(FullSync, SecondStartIsRefusedOnEitherNodeNamingTheRunningSession) {
