@@ -135,12 +135,18 @@ std::string row_counts(const PgSandbox& s, const std::string& db) {
 }
 
 // One pull on b from a (c or c2), then raw loopback TCP with its transfer's bytes.
+// --bandwidth MBPS: c and c2 run with that cap (bandwidthLimitMBps), as over a slow link;
+// implies --no-doc. 0: none.
+double g_bandwidth_mbps = 0;
+
 SyncRun measure_tandem(TwoNodes& n) {
   SyncRun r;
   for (auto* node : {n.a.get(), n.b.get()}) reset_peak_rss(node->pid());
   r.load = load_average();
   auto t0 = Clock::now();
-  auto started = n.b->start_full_sync("pull", "a", {{"compressionEnabled", true}, {"verifyAfterSync", true}});
+  nlohmann::json options = {{"compressionEnabled", true}, {"verifyAfterSync", true}};
+  if (g_bandwidth_mbps > 0) options["bandwidthLimitMBps"] = g_bandwidth_mbps;
+  auto started = n.b->start_full_sync("pull", "a", options);
   const std::string id = tandem::test::session_id_of(started);
   if (id.empty()) throw std::runtime_error("full sync refused: " + std::to_string(started.status) + " " + started.body);
   auto last = n.b->wait_finished(id, std::chrono::hours(2));
@@ -418,9 +424,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--no-doc") == 0) doc = false;
     else if (std::strcmp(argv[i], "--no-upsert") == 0) g_skip_upsert = true, doc = false;
+    else if (std::strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc)
+      g_bandwidth_mbps = std::atof(argv[++i]), doc = false;
     else if (long v = std::atol(argv[i]); v >= 100) sizes.push_back(v);
     else {
-      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [ROWS>=100 ...]\n");
+      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [--bandwidth MBPS] [ROWS>=100 ...]\n");
       return 2;
     }
   }
