@@ -39,19 +39,22 @@ std::string same_values(const Render& q, const std::vector<std::string>& columns
   return "record_image_eq(" + row(a) + ", " + row(b) + ")";
 }
 
-std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std::string& qtable) {
+std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std::string& qtable,
+                      std::string& diff) {
   auto q = [&](const std::string& n) { return conn.quote_ident(n); };
   std::string cols = join(p.columns, q);
   bool identity_always = std::any_of(p.columns.begin(), p.columns.end(), [&](const std::string& c) {
     const auto* col = p.target.column(c);
     return col && col->identity == 'a';
   });
-  std::string insert = "INSERT INTO " + qtable + " AS t (" + cols + ")" +
-                       (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
-                       join(p.columns, [&](const std::string& c) { return "s." + q(c); }) +
-                       " FROM " + p.staging_from;
+  auto insert_from = [&](const std::string& from) {
+    return "INSERT INTO " + qtable + " AS t (" + cols + ")" +
+           (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
+           join(p.columns, [&](const std::string& c) { return "s." + q(c); }) + " FROM " + from;
+  };
+  diff.clear();
   if (!p.has_key())  // mirror mode only: the table was emptied of kept rows first
-    return "WITH m AS (" + insert + " RETURNING 1) SELECT count(*)::text, '0' FROM m";
+    return "WITH m AS (" + insert_from(p.staging_from) + " RETURNING 1) SELECT count(*)::text, '0' FROM m";
 
   // The columns an update sets and compares: not the key, and not an identity ALWAYS
   // column, which PostgreSQL lets an UPDATE set only to DEFAULT (its values came from the
@@ -64,16 +67,22 @@ std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std:
   // Only new or changed rows reach the ON CONFLICT insert: a hash anti-join against the
   // target drops the staged rows the target already holds unchanged (in an older copy most
   // of them). ON CONFLICT DO UPDATE would probe the key index, lock and WAL-log each of
-  // those rows only for its WHERE to reject it. ON CONFLICT stays for what reaches it, so
-  // a row inserted on the target since the statement's snapshot still turns into an update
-  // instead of a key violation; a row changed on the target since then is left as it is
-  // now, and verify reports it.
+  // those rows only for its WHERE to reject it. The anti-join runs as a statement of its
+  // own, CREATE TEMP TABLE … AS, because PostgreSQL plans no parallel workers for the
+  // SELECT of an INSERT but does for CREATE TABLE AS: at 600K rows 0.70 s -> 0.33 s with
+  // two workers. ON CONFLICT stays for what reaches the insert, so a row inserted on the
+  // target since the anti-join still turns into an update instead of a key violation; a
+  // row changed on the target since then is left as it is now, and verify reports it.
   std::string unchanged = "EXISTS (SELECT 1 FROM " + p.target_from + " WHERE " +
                           join(p.target.primary_key,
                                [&](const std::string& c) { return "t." + q(c) + " = s." + q(c); },
                                " AND ") +
                           (values.empty() ? "" : " AND " + same_values(q, values, "t", "s")) + ")";
-  insert += " WHERE NOT " + unchanged;
+  const std::string diff_table = "tandem_diff_" + std::to_string(p.manifest_table);
+  diff = "CREATE TEMP TABLE " + diff_table + " ON COMMIT DROP AS SELECT " +
+         join(p.columns, [&](const std::string& c) { return "s." + q(c); }) + " FROM " +
+         p.staging_from + " WHERE NOT " + unchanged;
+  std::string insert = insert_from("pg_temp." + diff_table + " s");
   insert += " ON CONFLICT (" + join(p.target.primary_key, q) + ") DO ";
   if (values.empty()) {
     insert += "NOTHING";
@@ -157,7 +166,7 @@ void compile_table_sql(const pg::Connection& conn, SyncMode mode, const Manifest
   p.copy_into_staging = "COPY " + qstaging + " (" + cols + ") FROM STDIN (FORMAT binary)";
   p.copy_into_target = "COPY " + qtable + " (" + cols + ") FROM STDIN (FORMAT binary)";
   p.analyze_staging = "ANALYZE " + qstaging;
-  p.merge = merge_sql(conn, p, qtable);
+  p.merge = merge_sql(conn, p, qtable, p.diff);
   p.mirror_delete = mode == SyncMode::mirror ? mirror_delete_sql(p, qtable) : "";
   p.sequence_updates.clear();
   for (const auto& seq : p.target.sequences) p.sequence_updates.push_back(sequence_sql(conn, p, seq, mt));

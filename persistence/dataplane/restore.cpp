@@ -132,6 +132,8 @@ class RestoreRun {
       ++stats_.tables_loaded_directly;
     } else {
       if (auto s = staged_ready(i); !s.ok()) return s;
+      if (!p.diff.empty())
+        if (auto d = step(p, p.diff); !d.ok()) return d.error();
       auto counts = step(p, p.merge);
       if (!counts.ok()) return counts.error();
       stats_.rows_inserted += to_u64(counts->at(0)[0]);

@@ -123,10 +123,16 @@ Step staging_merge_floor(const std::string& source, const std::string& target,
     const auto& p = plan.tables[i];
     auto t = Clock::now();
     if (explain && i == biggest) {
-      auto rows = must(b.query("EXPLAIN (ANALYZE, BUFFERS) " + p.merge), "explain");
-      std::printf("\nEXPLAIN (ANALYZE, BUFFERS) of the merge into %s:\n", p.target.qualified().c_str());
-      for (const auto& r : rows) std::printf("  %s\n", r.at(0).value_or("").c_str());
+      // The diff is created for real (the merge reads it) and explained on the side.
+      for (const auto* sql : {&p.diff, &p.merge}) {
+        if (sql->empty()) continue;
+        auto rows = must(b.query("EXPLAIN (ANALYZE, BUFFERS) " + *sql), "explain");
+        std::printf("\nEXPLAIN (ANALYZE, BUFFERS) of %s %s:\n", sql == &p.diff ? "the diff of" : "the merge into",
+                    p.target.qualified().c_str());
+        for (const auto& r : rows) std::printf("  %s\n", r.at(0).value_or("").c_str());
+      }
     } else {
+      if (!p.diff.empty()) check(b.exec(p.diff), "floor diff " + p.target.qualified());
       must(b.query(p.merge), "floor merge " + p.target.qualified());
     }
     if (per_table) (*per_table)[p.target.qualified()].merge = seconds_since(t);
