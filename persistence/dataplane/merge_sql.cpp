@@ -40,7 +40,7 @@ std::string same_values(const Render& q, const std::vector<std::string>& columns
 }
 
 std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std::string& qtable,
-                      std::string& diff) {
+                      std::string& diff, std::string& drop_diff) {
   auto q = [&](const std::string& n) { return conn.quote_ident(n); };
   std::string cols = join(p.columns, q);
   bool identity_always = std::any_of(p.columns.begin(), p.columns.end(), [&](const std::string& c) {
@@ -53,6 +53,7 @@ std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std:
            join(p.columns, [&](const std::string& c) { return "s." + q(c); }) + " FROM " + from;
   };
   diff.clear();
+  drop_diff.clear();
   if (!p.has_key())  // mirror mode only: the table was emptied of kept rows first
     return "WITH m AS (" + insert_from(p.staging_from) + " RETURNING 1) SELECT count(*)::text, '0' FROM m";
 
@@ -68,7 +69,7 @@ std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std:
   // target drops the staged rows the target already holds unchanged (in an older copy most
   // of them). ON CONFLICT DO UPDATE would probe the key index, lock and WAL-log each of
   // those rows only for its WHERE to reject it. The anti-join runs as a statement of its
-  // own, CREATE TEMP TABLE … AS, because PostgreSQL plans no parallel workers for the
+  // own, CREATE TABLE … AS, because PostgreSQL plans no parallel workers for the
   // SELECT of an INSERT but does for CREATE TABLE AS: at 600K rows 0.70 s -> 0.33 s with
   // two workers. ON CONFLICT stays for what reaches the insert, so a row inserted on the
   // target since the anti-join still turns into an update instead of a key violation; a
@@ -78,11 +79,15 @@ std::string merge_sql(const pg::Connection& conn, const TablePlan& p, const std:
                                [&](const std::string& c) { return "t." + q(c) + " = s." + q(c); },
                                " AND ") +
                           (values.empty() ? "" : " AND " + same_values(q, values, "t", "s")) + ")";
-  const std::string diff_table = "tandem_diff_" + std::to_string(p.manifest_table);
-  diff = "CREATE TEMP TABLE " + diff_table + " ON COMMIT DROP AS SELECT " +
+  // Beside the staging table, not a TEMP table: a role may lack TEMP on the database but
+  // has CREATE on the staging schema anyway. Made and dropped inside the restore
+  // transaction, so no failure can leave it behind.
+  const std::string diff_table = pg::qualified_name(conn, kStagingSchema, p.staging_table + "_diff");
+  diff = "CREATE UNLOGGED TABLE " + diff_table + " AS SELECT " +
          join(p.columns, [&](const std::string& c) { return "s." + q(c); }) + " FROM " +
          p.staging_from + " WHERE NOT " + unchanged;
-  std::string insert = insert_from("pg_temp." + diff_table + " s");
+  drop_diff = "DROP TABLE " + diff_table;
+  std::string insert = insert_from(diff_table + " s");
   insert += " ON CONFLICT (" + join(p.target.primary_key, q) + ") DO ";
   if (values.empty()) {
     insert += "NOTHING";
@@ -166,7 +171,7 @@ void compile_table_sql(const pg::Connection& conn, SyncMode mode, const Manifest
   p.copy_into_staging = "COPY " + qstaging + " (" + cols + ") FROM STDIN (FORMAT binary)";
   p.copy_into_target = "COPY " + qtable + " (" + cols + ") FROM STDIN (FORMAT binary)";
   p.analyze_staging = "ANALYZE " + qstaging;
-  p.merge = merge_sql(conn, p, qtable, p.diff);
+  p.merge = merge_sql(conn, p, qtable, p.diff, p.drop_diff);
   p.mirror_delete = mode == SyncMode::mirror ? mirror_delete_sql(p, qtable) : "";
   p.sequence_updates.clear();
   for (const auto& seq : p.target.sequences) p.sequence_updates.push_back(sequence_sql(conn, p, seq, mt));

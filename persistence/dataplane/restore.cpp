@@ -136,6 +136,8 @@ class RestoreRun {
         if (auto d = step(p, p.diff); !d.ok()) return d.error();
       auto counts = step(p, p.merge);
       if (!counts.ok()) return counts.error();
+      if (!p.drop_diff.empty())
+        if (auto s = conn_.exec(p.drop_diff); !s.ok()) return fail(s.error(), p.target.qualified());
       stats_.rows_inserted += to_u64(counts->at(0)[0]);
       stats_.rows_updated += to_u64(counts->at(0)[1]);
     }

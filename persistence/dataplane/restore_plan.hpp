@@ -42,7 +42,8 @@ struct TablePlan {
   std::string create_staging;        // CREATE UNLOGGED TABLE … (same column types)
   std::string copy_into_staging;     // COPY staging (cols) FROM STDIN (FORMAT binary)
   std::string copy_into_target;      // the fast path when the target table is empty
-  std::string diff;                  // CREATE TEMP TABLE of the new or changed staged rows ("" none)
+  std::string diff;                  // CREATE TABLE of the new or changed staged rows ("" none)
+  std::string drop_diff;             // … and its DROP once merged
   std::string merge;                 // INSERT … SELECT them … ON CONFLICT (pk) DO UPDATE
   std::string mirror_delete;         // mirror mode only: DELETE target rows not in staging
   std::vector<std::string> sequence_updates;  // setval(…) past the source's and target's max

@@ -135,6 +135,7 @@ Step staging_merge_floor(const std::string& source, const std::string& target,
       if (!p.diff.empty()) check(b.exec(p.diff), "floor diff " + p.target.qualified());
       must(b.query(p.merge), "floor merge " + p.target.qualified());
     }
+    if (!p.drop_diff.empty()) check(b.exec(p.drop_diff), "floor drop diff " + p.target.qualified());
     if (per_table) (*per_table)[p.target.qualified()].merge = seconds_since(t);
   }
   check(b.exec(explain ? "ROLLBACK" : "COMMIT"), "commit");
