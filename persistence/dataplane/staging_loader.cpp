@@ -41,9 +41,9 @@ void StagingLoader::run(std::vector<std::size_t> tables) {
   CancelToken::Interrupt interrupt(cancel_, [this] { conn_->cancel(); });
   for (std::size_t i : tables) {
     Status s = cancel_.cancelled() ? Status(cancelled_error("restore")) : load(plan_.tables.at(i));
+    if (!s.ok()) (void)conn_->exec("ROLLBACK");  // before the lock: waiters need not wait for it
     std::lock_guard<std::mutex> lock(mutex_);
     if (!s.ok()) {
-      (void)conn_->exec("ROLLBACK");
       error_ = s.error();
       changed_.notify_all();
       return;
