@@ -12,6 +12,9 @@
 namespace tandem {
 namespace {
 
+// The row hash new backups checksum with (recorded in the manifest for verify).
+constexpr RowHash kBackupRowHash = RowHash::typed;
+
 Error in_table(const pg::TableInfo& t, const Error& e) {
   return make_error(e.code, "backup of " + t.qualified() + ": " + e.message, e.field);
 }
@@ -107,8 +110,9 @@ class ChecksumWorker {
     std::vector<TableChecksum> sums;
     for (const auto& t : catalog_.tables) {
       if (cancel_.cancelled() || stop_) return cancelled_error("backup");
-      auto sum = run_checksum(conn_, checksum_sql(conn_, from_clause(conn_, t), "t", copied_names(t),
-                                                  kept_rows_condition(t.exclude_predicate)));
+      auto sum = run_checksum(conn_, checksum_sql(conn_, from_clause(conn_, t), "t", hashed_columns(t),
+                                                  kept_rows_condition(t.exclude_predicate),
+                                                  kBackupRowHash));
       if (!sum.ok()) return in_table(t, sum.error());
       sums.push_back(*sum);
     }
@@ -239,6 +243,7 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
   auto snap = conn->scalar("SELECT txid_current_snapshot()::text");
   if (!snap.ok()) return snap.error();
   m.change_log_snapshot = snap->value_or("");
+  m.row_hash = to_string(kBackupRowHash);
   for (const auto& t : catalog->tables) m.tables.push_back(describe_table(t));
 
   auto estimated = estimate(*conn, *catalog);

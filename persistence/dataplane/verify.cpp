@@ -38,12 +38,16 @@ Result<bool> has_staging(pg::Connection& conn, const TablePlan& p) {
 // semi-join would sum the very same rows. Any other outcome (the target keeps rows of its
 // own, or differs) falls back to the semi-join, whose figures are the ones to report.
 Result<TableChecksum> target_checksum(pg::Connection& conn, const TablePlan& p, SyncMode mode,
-                                      const ManifestTable& mt) {
+                                      const ManifestTable& mt, RowHash row_hash) {
+  // The manifest's columns (same names and types as the target's, convert checked), so
+  // the target hashes each one exactly as the source did.
+  std::vector<HashedColumn> columns;
+  for (const auto& c : mt.columns) columns.push_back({c.name, c.type});
   // Kept rows, and of those only the ones matching `also` when given.
   auto checksum_of = [&](const std::string& also) {
     std::string where = p.kept_rows;
     if (!also.empty()) where = also + (where.empty() ? "" : " AND " + where);
-    return checksum_sql(conn, p.target_from, "t", p.columns, where);
+    return checksum_sql(conn, p.target_from, "t", columns, where, row_hash);
   };
   if (mode != SyncMode::merge || !p.has_key()) return run_checksum(conn, checksum_of(""));
   auto staged = has_staging(conn, p);
@@ -80,6 +84,8 @@ constexpr int kVerifyConnections = 2;
 Status run_verify(const std::string& conninfo, const Manifest& manifest, const RestorePlan& plan,
                   const ProgressFn& progress, CancelToken& cancel) {
   if (cancel.cancelled()) return cancelled_error("verify");
+  const auto row_hash = row_hash_from_string(manifest.row_hash);
+  if (!row_hash) return make_error("bad_manifest", "unknown row_hash \"" + manifest.row_hash + "\"");
   std::vector<pg::Connection> conns;
   for (int i = 0; i < kVerifyConnections; ++i) {
     auto conn = open_data_plane_connection(conninfo, "verify");
@@ -112,7 +118,7 @@ Status run_verify(const std::string& conninfo, const Manifest& manifest, const R
         i = order[next++];
       }
       const auto& p = plan.tables[i];
-      auto sum = target_checksum(conn, p, plan.mode, manifest.tables.at(p.manifest_table));
+      auto sum = target_checksum(conn, p, plan.mode, manifest.tables.at(p.manifest_table), *row_hash);
       std::lock_guard<std::mutex> lock(mu);
       failed |= !sum.ok();
       sums[i] = std::move(sum);

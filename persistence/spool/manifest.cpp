@@ -84,6 +84,7 @@ json manifest_to_json(const Manifest& m) {
           {"snapshot_id", m.snapshot_id},
           {"change_log_position", m.change_log_position},
           {"change_log_snapshot", m.change_log_snapshot},
+          {"row_hash", m.row_hash},
           {"tables", std::move(tables)},
           {"chunks", std::move(chunks)}};
 }

@@ -75,6 +75,9 @@ struct Manifest {
   // txid_current_snapshot() of the backup's transaction: the changes it saw are in the
   // data; periodic sync with the source resumes from here (its cursor's prev snapshot).
   std::string change_log_snapshot;
+  // The row hash the tables' checksums were made with (dataplane/table_checksum.hpp):
+  // "typed", or "text" (also what a manifest without the field, from an older tandem, used).
+  std::string row_hash = "text";
   std::vector<ManifestTable> tables;
   std::vector<ChunkInfo> chunks;         // by index, contiguous from 0
 

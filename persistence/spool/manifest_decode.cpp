@@ -178,6 +178,9 @@ Result<Manifest> manifest_from_json(const json& j) {
   m.change_log_position =
       r.integer("change_log_position", Need::required, 0, kMaxInt).value_or(0);
   m.change_log_snapshot = r.string("change_log_snapshot", Need::optional, 1 << 20).value_or("");
+  m.row_hash = r.string("row_hash", Need::optional).value_or("text");
+  if (m.row_hash != "text" && m.row_hash != "typed")
+    errs.add(r.path_of("row_hash"), "must be \"text\" or \"typed\"");
   m.tables = read_list<ManifestTable>(r, "tables", errs,
                                       [&](ObjectReader& t) { return read_table(t, errs); });
   m.chunks = read_list<ChunkInfo>(r, "chunks", errs,

@@ -30,3 +30,8 @@ tandem_add_test(dataplane_sample_app_tests LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/dataplane_sample_app_test.cpp
   LIBS tandem_dataplane_test_support
   TIMEOUT 180)
+
+tandem_add_test(row_hash_tests LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/row_hash_test.cpp
+  LIBS tandem_dataplane_test_support
+  TIMEOUT 60)

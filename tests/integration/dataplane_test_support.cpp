@@ -97,11 +97,9 @@ std::map<std::string, std::string> table_checksums(const PgSandbox& db) {
   if (!catalog.ok()) throw std::runtime_error(catalog.error().describe());
   std::map<std::string, std::string> out;
   for (const auto& t : catalog->tables) {
-    std::vector<std::string> cols;
-    for (const auto* c : t.copied_columns()) cols.push_back(c->name);
     std::string from = std::string(t.partitioned ? "" : "ONLY ") +
                        pg::qualified_name(conn, t.schema, t.name) + " t";
-    auto sum = run_checksum(conn, checksum_sql(conn, from, "t", cols, ""));
+    auto sum = run_checksum(conn, checksum_sql(conn, from, "t", hashed_columns(t), "", RowHash::typed));
     if (!sum.ok()) throw std::runtime_error(sum.error().describe());
     out[t.qualified()] = std::to_string(sum->rows) + ":" + sum->sum;
   }

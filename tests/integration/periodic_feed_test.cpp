@@ -106,10 +106,8 @@ class PeriodicFeed : public ::testing::Test {
     if (!catalog.ok()) throw std::runtime_error(catalog.error().describe());
     std::map<std::string, std::string> out;
     for (const auto& t : catalog->tables) {
-      std::vector<std::string> cols;
-      for (const auto* c : t.copied_columns()) cols.push_back(c->name);
       auto sum = run_checksum(*conn, checksum_sql(*conn, pg::qualified_name(*conn, t.schema, t.name) + " t",
-                                                  "t", cols, ""));
+                                                  "t", hashed_columns(t), "", RowHash::typed));
       if (!sum.ok()) throw std::runtime_error(sum.error().describe());
       out[t.qualified()] = std::to_string(sum->rows) + ":" + sum->sum;
     }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -177,12 +178,17 @@ std::uint64_t TandemNode::checkpoint(const std::string& id, const std::string& p
 
 std::string TandemNode::spool_dir(const std::string& id) const { return state_dir_ + "/spool/" + id; }
 
-std::map<std::string, std::string> chunk_files(const std::string& dir) {
+std::map<std::string, std::string> chunk_files(const std::string& dir, std::uint64_t below) {
   std::map<std::string, std::string> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind("chunk-", 0) != 0) continue;
+    unsigned long long index = 0;
+    char tail = 0;
+    // "chunk-000012.bin" exactly: not "chunk-000012.bin.tmp".
+    if (std::sscanf(name.c_str(), "chunk-%6llu.bi%c", &index, &tail) != 2 || tail != 'n' ||
+        name.size() != std::string("chunk-000000.bin").size() || index >= below)
+      continue;
     struct stat st {};
     if (::stat(e.path().c_str(), &st) != 0) continue;
     out[name] = std::to_string(st.st_ino) + ":" +

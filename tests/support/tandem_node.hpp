@@ -97,10 +97,12 @@ class TandemNode {
 // The sessionId of a 202 answer to start_full_sync, or "" (so a test can ASSERT on it).
 std::string session_id_of(const HttpAnswer& started);
 
-// Identity of each chunk file in a spool directory: name -> "inode:mtime_ns". A chunk
-// written again (tmp + rename) gets a new identity, so comparing two snapshots shows
-// which chunks were fetched twice.
-std::map<std::string, std::string> chunk_files(const std::string& spool_dir);
+// Identity of each stored chunk file (not a .tmp being written) in a spool directory:
+// name -> "inode:mtime_ns". A chunk written again (tmp + rename) gets a new identity, so
+// comparing two snapshots shows which chunks were fetched twice. `below`: only chunks
+// with a smaller index (those a transfer checkpoint covers).
+std::map<std::string, std::string> chunk_files(const std::string& spool_dir,
+                                               std::uint64_t below = UINT64_MAX);
 
 // How many chunks of `before` are missing or different in `after` (written again).
 int rewritten_chunks(const std::map<std::string, std::string>& before,

@@ -55,6 +55,7 @@ void expect_same(const Manifest& a, const Manifest& b) {
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.snapshot_id, b.snapshot_id);
   EXPECT_EQ(a.change_log_position, b.change_log_position);
+  EXPECT_EQ(a.row_hash, b.row_hash);
   ASSERT_EQ(a.tables.size(), b.tables.size());
   for (std::size_t i = 0; i < a.tables.size(); ++i) expect_same_table(a.tables[i], b.tables[i]);
   ASSERT_EQ(a.chunks.size(), b.chunks.size());
@@ -87,6 +88,14 @@ TEST(SpoolManifest, EmptyManifestIsValid) {
   ASSERT_TRUE(back.ok()) << back.error().describe();
   EXPECT_TRUE(back->chunks.empty());
   EXPECT_EQ(back->total_rows(), 0u);
+}
+
+TEST(SpoolManifest, WithoutRowHashItIsTheTextHashOfOlderBackups) {
+  json j = manifest_to_json(sample_manifest());
+  j.erase("row_hash");
+  auto back = manifest_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->row_hash, "text");
 }
 
 TEST(SpoolManifest, Totals) {
@@ -126,6 +135,7 @@ TEST(SpoolManifest, RefusesMissingAndMistypedFields) {
       {"/chunks/0/stored_bytes", (std::uint64_t{1} << 30) + 1, false, "chunks[0].stored_bytes"},
       {"/chunks/1/stored_bytes", 122, false, "chunks[1].stored_bytes"},  // codec none
       {"/tables/0/unknown_key", 1, false, "tables[0].unknown_key"},
+      {"/row_hash", "md5", false, "row_hash"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.pointer);

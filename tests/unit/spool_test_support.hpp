@@ -69,6 +69,7 @@ inline Manifest sample_manifest() {
   m.created_at = 1'700'000'000'123;
   m.snapshot_id = "00000003-0000001B-1";
   m.change_log_position = (std::int64_t{1} << 62) + 7;
+  m.row_hash = "typed";
 
   ManifestTable customers;
   customers.schema = "public";

@@ -16,7 +16,7 @@ UPDATE customers
        updated_at = updated_at - interval '30 days'
  WHERE id % 10 = 4;
 UPDATE products SET price = round(price * 0.9, 2), attributes = NULL WHERE id % 10 = 2;
-UPDATE orders SET status = 'pending', note = NULL WHERE id % 10 = 6;
+UPDATE orders SET status = 'pending', note = NULL, shipping = shipping - 'tracking' WHERE id % 10 = 6;
 UPDATE order_items SET quantity = quantity + 1 WHERE (order_id + line_no) % 10 = 5;
 UPDATE "AuditLog" SET payload = payload - 'note' WHERE "entityId" % 10 = 7;
 COMMIT;

@@ -12,6 +12,7 @@ CREATE TABLE customers (
   email       text NOT NULL UNIQUE,
   is_demo     boolean NOT NULL DEFAULT false,
   profile     jsonb NOT NULL DEFAULT '{}',
+  address     text,
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
@@ -22,6 +23,7 @@ CREATE TABLE products (
   name        text NOT NULL,
   price       numeric(12, 2) NOT NULL CHECK (price >= 0),
   attributes  jsonb,
+  description text,
   active      boolean NOT NULL DEFAULT true
 );
 
@@ -31,6 +33,7 @@ CREATE TABLE orders (
   status       text NOT NULL CHECK (status IN ('pending', 'paid', 'shipped', 'cancelled')),
   ordered_at   timestamptz NOT NULL,
   total        numeric(14, 2) NOT NULL DEFAULT 0,
+  shipping     jsonb,
   note         text
 );
 CREATE INDEX orders_customer_id_idx ON orders (customer_id);
@@ -41,6 +44,8 @@ CREATE TABLE order_items (
   product_id  integer NOT NULL REFERENCES products (id),
   quantity    integer NOT NULL CHECK (quantity > 0),
   unit_price  numeric(12, 2) NOT NULL,
+  product_name text NOT NULL,
+  options     jsonb,
   PRIMARY KEY (order_id, line_no)
 );
 CREATE INDEX order_items_product_id_idx ON order_items (product_id);
