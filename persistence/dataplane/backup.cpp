@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "persistence/dataplane/copy_binary.hpp"
@@ -25,34 +28,54 @@ std::vector<std::string> copied_names(const pg::TableInfo& t) {
   return out;
 }
 
-// FROM clause reading the table's own rows: ONLY for plain tables (inheritance children
-// are synced as tables of their own), the whole tree for a partitioned root.
 std::string from_clause(const pg::Connection& conn, const pg::TableInfo& t) {
-  return std::string(t.partitioned ? "" : "ONLY ") + pg::qualified_name(conn, t.schema, t.name) +
-         " t";
+  return table_from_clause(conn, t);
 }
 
-std::string select_sql(const pg::Connection& conn, const pg::TableInfo& t) {
+// The rows a backup copies: the kept ones, and of those only the ranges shipped when
+// `ranges` is given.
+std::string select_sql(const pg::Connection& conn, const pg::TableInfo& t,
+                       const std::optional<ManifestRanges>& ranges) {
   std::string cols;
   for (const auto& c : copied_names(t)) cols += (cols.empty() ? "t." : ", t.") + conn.quote_ident(c);
   std::string sql = "SELECT " + cols + " FROM " + from_clause(conn, t);
-  auto kept = kept_rows_condition(t.exclude_predicate);
-  if (!kept.empty()) sql += " WHERE " + kept;
+  std::string where = kept_rows_condition(t.exclude_predicate);
+  if (ranges) where += (where.empty() ? "" : " AND ") + in_ranges_sql(conn, "t", *ranges);
+  if (!where.empty()) sql += " WHERE " + where;
   return sql;
+}
+
+// The ranges of `digest` whose rows differ between the snapshot and the target.
+struct RangeChoice {
+  std::optional<ManifestRanges> ranges;  // unset: every range differs, ship the table whole
+  RangeSum shipped;                      // rows (and nothing else) the chunks must hold
+  RangeSum total;                        // the snapshot's whole table: its checksum
+};
+
+Result<RangeChoice> choose_ranges(pg::Connection& conn, const pg::TableInfo& t,
+                                  const TableDigest& digest) {
+  auto hashes = hash_ranges(conn, from_clause(conn, t), kept_rows_condition(t.exclude_predicate), digest);
+  if (!hashes.ok()) return hashes.error();
+  RangeChoice c;
+  c.total = hashes->total;
+  ManifestRanges r{digest.key_column, digest.key_type, digest.bounds, {}};
+  for (std::uint32_t i = 0; i < hashes->ranges.size(); ++i) {
+    if (hashes->ranges[i] == digest.sums[i]) continue;
+    r.shipped.push_back(i);
+    c.shipped.rows += hashes->ranges[i].rows;
+  }
+  if (r.shipped.size() < hashes->ranges.size()) c.ranges = std::move(r);
+  return c;
 }
 
 // Size and row estimates for the progress bar (the real figures replace them).
 Result<DataProgress> estimate(pg::Connection& conn, const pg::Catalog& catalog) {
   DataProgress p;
   for (const auto& t : catalog.tables) {
-    auto rows = conn.query(
-        "SELECT coalesce(sum(pg_table_size(p.relid)), 0)::text, "
-        "coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint::text "
-        "FROM pg_partition_tree($1::regclass) p JOIN pg_class c ON c.oid = p.relid",
-        {pg::qualified_name(conn, t.schema, t.name)});
-    if (!rows.ok()) return in_table(t, rows.error());
-    p.bytes_total += std::stoull(rows->at(0)[0].value_or("0"));
-    p.rows_total += std::stoull(rows->at(0)[1].value_or("0"));
+    auto size = pg::estimate_size(conn, t);
+    if (!size.ok()) return in_table(t, size.error());
+    p.bytes_total += size->bytes;
+    p.rows_total += size->rows;
   }
   return p;
 }
@@ -80,14 +103,23 @@ Result<std::vector<ManifestSequence>> read_sequences(pg::Connection& conn,
   return out;
 }
 
-// Checksums of every table, on a second connection inside the exported snapshot, run
-// on its own thread while the main connection streams COPY.
+// The second connection, inside the exported snapshot, on its own thread while the main
+// connection streams COPY. First, in table order, the range hashes of every table the
+// target's digest fits (the main connection waits for table i's before copying it, so
+// table i+1 is hashed while table i is copied); then the checksums of the other tables.
 class ChecksumWorker {
  public:
   ChecksumWorker(pg::Connection& conn, const pg::Catalog& catalog, const std::string& snapshot,
-                 const CancelToken& cancel)
-      : conn_(conn), catalog_(catalog), snapshot_(snapshot), cancel_(cancel) {
-    thread_ = std::thread([this] { result_ = run(); });
+                 std::vector<const TableDigest*> digests, const CancelToken& cancel)
+      : conn_(conn), catalog_(catalog), snapshot_(snapshot), digests_(std::move(digests)),
+        cancel_(cancel), choices_(catalog.tables.size()) {
+    thread_ = std::thread([this] {
+      auto r = run();
+      std::lock_guard<std::mutex> lock(mu_);
+      result_ = std::move(r);
+      finished_ = true;
+      changed_.notify_all();
+    });
   }
   // Leaving early (the COPY side failed): stop at the next table and interrupt the
   // statement running now, rather than finishing every checksum for nothing.
@@ -97,6 +129,15 @@ class ChecksumWorker {
     conn_.cancel();
     thread_.join();
   }
+  // Table i's range choice (a table with a digest), once the worker has made it.
+  Result<RangeChoice> ranges_of(std::size_t i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return choices_[i].has_value() || finished_; });
+    if (choices_[i]) return *choices_[i];
+    if (!result_.ok()) return result_.error();
+    return make_error("internal", "no range choice for table " + std::to_string(i));
+  }
+  // Checksums by table (zero for tables with a digest: theirs come with their ranges).
   Result<std::vector<TableChecksum>> take() {
     thread_.join();
     return std::move(result_);
@@ -107,14 +148,26 @@ class ChecksumWorker {
     auto s = conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
                         conn_.quote_literal(snapshot_));
     if (!s.ok()) return s.error();
-    std::vector<TableChecksum> sums;
-    for (const auto& t : catalog_.tables) {
+    for (std::size_t i = 0; i < catalog_.tables.size(); ++i) {
+      if (!digests_[i]) continue;
       if (cancel_.cancelled() || stop_) return cancelled_error("backup");
+      const auto& t = catalog_.tables[i];
+      auto choice = choose_ranges(conn_, t, *digests_[i]);
+      if (!choice.ok()) return in_table(t, choice.error());
+      std::lock_guard<std::mutex> lock(mu_);
+      choices_[i] = std::move(*choice);
+      changed_.notify_all();
+    }
+    std::vector<TableChecksum> sums(catalog_.tables.size());
+    for (std::size_t i = 0; i < catalog_.tables.size(); ++i) {
+      if (digests_[i]) continue;
+      if (cancel_.cancelled() || stop_) return cancelled_error("backup");
+      const auto& t = catalog_.tables[i];
       auto sum = run_checksum(conn_, checksum_sql(conn_, from_clause(conn_, t), "t", hashed_columns(t),
                                                   kept_rows_condition(t.exclude_predicate),
                                                   kBackupRowHash));
       if (!sum.ok()) return in_table(t, sum.error());
-      sums.push_back(*sum);
+      sums[i] = *sum;
     }
     if (auto c = conn_.exec("COMMIT"); !c.ok()) return c.error();
     return sums;
@@ -123,8 +176,13 @@ class ChecksumWorker {
   pg::Connection& conn_;
   const pg::Catalog& catalog_;
   std::string snapshot_;
+  std::vector<const TableDigest*> digests_;
   const CancelToken& cancel_;
   std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::optional<RangeChoice>> choices_;
+  bool finished_ = false;
   Result<std::vector<TableChecksum>> result_{std::vector<TableChecksum>{}};
   std::thread thread_;
 };
@@ -138,11 +196,12 @@ class ChunkCutter {
     buffer_.reserve(req.chunk_bytes + (64 << 10));
   }
 
-  Status copy_table(pg::Connection& conn, std::uint32_t table_index, const pg::TableInfo& t) {
+  Status copy_table(pg::Connection& conn, std::uint32_t table_index, const pg::TableInfo& t,
+                    const std::optional<ManifestRanges>& ranges) {
     table_ = table_index;
     CopyBinaryReader reader;
     auto copied = conn.copy_out(
-        "COPY (" + select_sql(conn, t) + ") TO STDOUT (FORMAT binary)",
+        "COPY (" + select_sql(conn, t, ranges) + ") TO STDOUT (FORMAT binary)",
         [&](const char* data, std::size_t len) -> Status {
           auto tuple = reader.feed(data, len, buffer_);
           if (!tuple.ok()) return tuple.error();
@@ -251,11 +310,24 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
   DataProgress done = *estimated;
   if (progress) progress(done);
 
-  ChecksumWorker checksums(*sums_conn, *catalog, m.snapshot_id, cancel);
+  // The target's digest of each table, where it fits the table as the source sees it.
+  std::vector<const TableDigest*> digests(catalog->tables.size(), nullptr);
+  for (std::size_t i = 0; i < catalog->tables.size(); ++i)
+    for (const auto& d : req.target_digest)
+      if (digest_fits(d, catalog->tables[i])) digests[i] = &d;
+  std::vector<RangeChoice> choices(catalog->tables.size());
+
+  ChecksumWorker checksums(*sums_conn, *catalog, m.snapshot_id, digests, cancel);
   ChunkCutter cutter(req, spool, m, done, progress, cancel);
   for (std::uint32_t i = 0; i < catalog->tables.size(); ++i) {
     const auto& t = catalog->tables[i];
-    if (auto s = cutter.copy_table(*conn, i, t); !s.ok())
+    if (digests[i]) {
+      auto choice = checksums.ranges_of(i);
+      if (!choice.ok()) return in_table(t, choice.error());
+      choices[i] = std::move(*choice);
+      m.tables[i].ranges = choices[i].ranges;
+    }
+    if (auto s = cutter.copy_table(*conn, i, t, m.tables[i].ranges); !s.ok())
       return s.error().code == "cancelled" ? s.error() : in_table(t, s.error());
     auto seqs = read_sequences(*conn, t);
     if (!seqs.ok()) return seqs.error();
@@ -265,11 +337,18 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
   if (!sums.ok()) return sums.error();
   for (std::size_t i = 0; i < m.tables.size(); ++i) {
     auto& mt = m.tables[i];
-    if ((*sums)[i].rows != mt.rows)  // both read one snapshot: a difference is a bug
+    TableChecksum whole = (*sums)[i];
+    std::uint64_t expected = whole.rows;  // rows the chunks must hold
+    if (digests[i]) {
+      whole = TableChecksum{choices[i].total.rows, choices[i].total.sum};
+      expected = mt.ranges ? choices[i].shipped.rows : whole.rows;
+    }
+    if (expected != mt.rows)  // both read one snapshot: a difference is a bug
       return make_error("backup_inconsistent",
                         mt.schema + "." + mt.name + ": COPY gave " + std::to_string(mt.rows) +
-                            " rows but the checksum counted " + std::to_string((*sums)[i].rows));
-    mt.checksum = (*sums)[i].sum;
+                            " rows but the checksum counted " + std::to_string(expected));
+    mt.snapshot_rows = whole.rows;
+    mt.checksum = whole.sum;
   }
   if (auto s = conn->exec("COMMIT"); !s.ok()) return s.error();
   if (auto s = spool.write_manifest(m); !s.ok()) return s.error();

@@ -7,6 +7,9 @@
 // Memory: one chunk buffer (chunk_bytes) plus its compressed copy, whatever the size.
 // Resume: a snapshot cannot survive a restart, so backup always starts over: it clears
 // the spool first.
+// Range diff: for a table the target's digest fits, the main connection first hashes the
+// snapshot over the digest's ranges (that also gives the table's checksum), then copies
+// only the rows of the ranges that differ (ManifestTable::ranges).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 
 #include "base/result.hpp"
 #include "persistence/dataplane/phase_control.hpp"
+#include "persistence/dataplane/range_digest.hpp"
 #include "persistence/pg/catalog.hpp"
 #include "persistence/spool/manifest.hpp"
 #include "persistence/spool/spool.hpp"
@@ -29,6 +33,9 @@ struct BackupRequest {
   std::uint64_t chunk_bytes = 4u << 20;
   bool compress = true;
   int zstd_level = 1;
+  // The target's digest (range diff): a table it describes ships only the key ranges
+  // whose rows differ. Empty: every table ships whole.
+  std::vector<TableDigest> target_digest;
 };
 
 // Runs the whole backup; on success the spool holds every chunk and manifest.json.

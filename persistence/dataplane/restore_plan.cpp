@@ -40,6 +40,12 @@ Status check_table(pg::Connection& conn, const ManifestTable& mt, const pg::Tabl
   if (!t)
     return mismatch(name, "exists on the source but not among the target's synced tables; "
                           "create it on the target, or list it in sync.exclude_tables");
+  // Mirror deletes every target row not in the chunks; with only some ranges shipped it
+  // would delete the rest too. The target sends no digest in mirror mode, so this is a
+  // manifest made for another session.
+  if (mode == SyncMode::mirror && mt.ranges)
+    return mismatch(name, "the backup shipped only some key ranges (range diff), which mirror "
+                          "mode cannot apply; run the sync again");
   for (const auto& mc : mt.columns) {
     const auto* c = t->column(mc.name);
     if (!c)

@@ -58,6 +58,11 @@ std::string checksum_sql(const pg::Connection& conn, const std::string& from_cla
   return sql;
 }
 
+std::string table_from_clause(const pg::Connection& conn, const pg::TableInfo& t) {
+  return std::string(t.partitioned ? "" : "ONLY ") + pg::qualified_name(conn, t.schema, t.name) +
+         " t";
+}
+
 std::vector<HashedColumn> hashed_columns(const pg::TableInfo& t) {
   std::vector<HashedColumn> out;
   for (const auto* c : t.copied_columns()) out.push_back({c->name, c->type});

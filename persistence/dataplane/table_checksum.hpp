@@ -53,6 +53,10 @@ std::string checksum_sql(const pg::Connection& conn, const std::string& from_cla
                          const std::string& alias, const std::vector<HashedColumn>& columns,
                          const std::string& where_clause, RowHash kind);
 
+// "ONLY "s"."t" t" for a plain table (inheritance children are synced as tables of their
+// own), the whole tree for a partitioned root: the FROM clause reading a table's own rows.
+std::string table_from_clause(const pg::Connection& conn, const pg::TableInfo& t);
+
 // The copied (non-generated) columns of a catalog table, for the two functions above.
 std::vector<HashedColumn> hashed_columns(const pg::TableInfo& t);
 

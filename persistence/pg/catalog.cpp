@@ -78,6 +78,17 @@ std::vector<const ColumnInfo*> TableInfo::copied_columns() const {
   return out;
 }
 
+Result<SizeEstimate> estimate_size(Connection& conn, const TableInfo& t) {
+  // pg_partition_tree() lists a partitioned table's tree, but no row for a plain table.
+  auto rows = conn.query(
+      "SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text, "
+      "coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint::text FROM pg_class c "
+      "WHERE c.oid IN (SELECT $1::regclass UNION SELECT relid FROM pg_partition_tree($1::regclass))",
+      {qualified_name(conn, t.schema, t.name)});
+  if (!rows.ok()) return rows.error();
+  return SizeEstimate{std::stoull(rows->at(0)[1].value_or("0")), std::stoull(rows->at(0)[0].value_or("0"))};
+}
+
 const TableInfo* Catalog::find(const std::string& schema, const std::string& name) const {
   for (const auto& t : tables)
     if (t.schema == schema && t.name == name) return &t;

@@ -73,6 +73,14 @@ struct Catalog {
 // selected table is an error (a typo would otherwise sync demo rows).
 Result<Catalog> load_catalog(Connection& conn, const TableSelection& selection);
 
+// A table's size from the planner's statistics (rows; 0 when never analyzed) and its
+// files (bytes, heap + TOAST), over the whole tree of a partitioned table.
+struct SizeEstimate {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+};
+Result<SizeEstimate> estimate_size(Connection& conn, const TableInfo& t);
+
 // Orders tables so that every table comes after the tables its foreign keys point to;
 // tables in a cycle keep name order and get in_fk_cycle. Pure; exposed for tests.
 void order_by_foreign_keys(std::vector<TableInfo>& tables);

@@ -44,12 +44,13 @@ json sequence_to_json(const ManifestSequence& s) {
           {"is_called", s.is_called}};
 }
 
+
 json table_to_json(const ManifestTable& t) {
   json columns = json::array();
   for (const auto& c : t.columns) columns.push_back(column_to_json(c));
   json sequences = json::array();
   for (const auto& s : t.sequences) sequences.push_back(sequence_to_json(s));
-  return {{"schema", t.schema},
+  json j = {{"schema", t.schema},
           {"name", t.name},
           {"partitioned", t.partitioned},
           {"columns", std::move(columns)},
@@ -57,10 +58,15 @@ json table_to_json(const ManifestTable& t) {
           {"sequences", std::move(sequences)},
           {"exclude_predicate", t.exclude_predicate},
           {"rows", t.rows},
+          {"snapshot_rows", t.snapshot_rows},
           {"checksum", t.checksum},
           {"raw_bytes", t.raw_bytes},
           {"first_chunk", t.first_chunk},
           {"chunk_count", t.chunk_count}};
+  if (t.ranges)
+    j["ranges"] = {{"key_column", t.ranges->key_column}, {"key_type", t.ranges->key_type},
+                   {"bounds", t.ranges->bounds}, {"shipped", t.ranges->shipped}};
+  return j;
 }
 
 json chunk_to_json(const ChunkInfo& c) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,17 @@ struct ManifestSequence {
   bool is_called = false;   // false: nextval() returns last_value itself
 };
 
+// Range diff (dataplane/range_digest.hpp): the snapshot's rows of a table were cut into
+// ranges of `key_column` at `bounds` (range i holds keys in [bounds[i-1], bounds[i])), and
+// only the ranges listed in `shipped` are in the chunks; every other range hashed alike
+// on the target before the backup, so the target already holds those rows.
+struct ManifestRanges {
+  std::string key_column;
+  std::string key_type;
+  std::vector<std::string> bounds;     // ascending, text forms
+  std::vector<std::uint32_t> shipped;  // ascending range numbers, each <= bounds.size()
+};
+
 struct ManifestTable {
   std::string schema;
   std::string name;
@@ -48,8 +60,10 @@ struct ManifestTable {
   std::vector<std::string> primary_key;
   std::vector<ManifestSequence> sequences;
   std::string exclude_predicate;        // rows for which it was true were left out
-  std::uint64_t rows = 0;
-  std::string checksum;                 // content checksum from SQL (see dataplane)
+  std::uint64_t rows = 0;               // rows in the chunks
+  std::uint64_t snapshot_rows = 0;      // rows in the snapshot (= rows unless `ranges`)
+  std::string checksum;                 // content checksum from SQL, of the whole snapshot
+  std::optional<ManifestRanges> ranges;  // set when only some ranges were shipped
   std::uint64_t raw_bytes = 0;          // COPY bytes of all its chunks
   std::uint64_t first_chunk = 0;        // index of its first chunk
   std::uint64_t chunk_count = 0;        // 0 for an empty table

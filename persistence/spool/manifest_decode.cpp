@@ -56,6 +56,33 @@ ManifestSequence read_sequence(ObjectReader& r) {
   return s;
 }
 
+// The optional "ranges" of a table (range diff): bounds, and shipped range numbers that
+// are ascending and name a range that exists.
+std::optional<ManifestRanges> read_ranges(ObjectReader& table, JsonErrors& errs) {
+  const json* v = table.object("ranges", Need::optional);
+  if (!v) return std::nullopt;
+  ObjectReader r(*v, table.path_of("ranges"), errs);
+  ManifestRanges out;
+  out.key_column = text(r, "key_column");
+  out.key_type = text(r, "key_type");
+  out.bounds = r.string_array("bounds", Need::required, 1 << 16).value_or(out.bounds);
+  if (const json* shipped = r.array("shipped", Need::required)) {
+    for (std::size_t i = 0; i < shipped->size(); ++i) {
+      const json& n = (*shipped)[i];
+      const std::string path = item_path(r.path_of("shipped"), i);
+      if (!n.is_number_unsigned() || n.get<std::uint64_t>() > out.bounds.size() ||
+          (!out.shipped.empty() && n.get<std::uint64_t>() <= out.shipped.back())) {
+        errs.add(path, "must be a range number, ascending, at most the number of bounds (" +
+                           std::to_string(out.bounds.size()) + ")");
+        break;
+      }
+      out.shipped.push_back(static_cast<std::uint32_t>(n.get<std::uint64_t>()));
+    }
+  }
+  r.finish();
+  return out;
+}
+
 ManifestTable read_table(ObjectReader& r, JsonErrors& errs) {
   ManifestTable t;
   t.schema = text(r, "schema");
@@ -66,7 +93,9 @@ ManifestTable read_table(ObjectReader& r, JsonErrors& errs) {
   t.sequences = read_list<ManifestSequence>(r, "sequences", errs, read_sequence);
   t.exclude_predicate = text(r, "exclude_predicate", kMaxPredicateLen);
   t.rows = count(r, "rows");
+  t.snapshot_rows = r.has("snapshot_rows") ? count(r, "snapshot_rows") : t.rows;
   t.checksum = text(r, "checksum");
+  t.ranges = read_ranges(r, errs);
   t.raw_bytes = count(r, "raw_bytes");
   t.first_chunk = count(r, "first_chunk");
   t.chunk_count = count(r, "chunk_count");

@@ -13,9 +13,15 @@
 // the kernel's high-water mark (/proc/self/clear_refs 5) before the phase and reading
 // VmHWM after; the process peak (ru_maxrss) covers everything, loading included.
 //
-// Usage: bench_dataplane [ROWS=1000000] [--explain]   (run through tools/bench-dataplane)
+// A third tandem run uses the range diff (dataplane/range_digest.hpp): the target's
+// digest is taken first (its own phase, counted in the total) and the backup ships only
+// the key ranges that differ.
+//
+// Usage: bench_dataplane [ROWS=1000000] [--explain] [--age recent]   (run through tools/bench-dataplane)
 // --explain also prints EXPLAIN (ANALYZE, BUFFERS) of the biggest table's merge, run on
 // a further older copy and rolled back.
+// --age recent ages B with tools/sample-app/age-recent.sql (changes at the new end of the
+// keys, as time makes them) instead of age.sql (every 10th row: the range diff's worst case).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -173,18 +179,28 @@ ProgressFn per_table_clock(std::map<std::string, TableTimes>& out, Clock::time_p
 }
 
 TandemRun run_tandem(const PgSandbox& a, const PgSandbox& b, const std::string& target_db,
-                     bool compress) {
+                     bool compress, bool range_diff = false) {
   TandemRun run;
   ScratchDir dir;
   Spool source_spool = must(Spool::open(dir.file("source")), "spool");
   Spool target_spool = must(Spool::open(dir.file("target")), "spool");
   std::string target = b.conninfo(target_db);
-  const std::string suffix = compress ? " (zstd)" : " (raw)";
+  const std::string suffix = range_diff ? " (ranges)" : compress ? " (zstd)" : " (raw)";
 
+  std::vector<TableDigest> digest;
+  if (range_diff)
+    run.phases.push_back(measure("digest" + suffix, [&]() -> Status {
+      CancelToken cancel;
+      auto d = run_digest(target, {}, cancel);
+      if (!d.ok()) return d.error();
+      digest = std::move(*d);
+      return ok_status();
+    }));
   run.phases.push_back(measure("backup" + suffix, [&]() -> Status {
     BackupRequest req;
+    req.target_digest = digest;
     req.conninfo = a.conninfo();
-    req.session_id = compress ? "bench-zstd" : "bench-raw";
+    req.session_id = range_diff ? "bench-ranges" : compress ? "bench-zstd" : "bench-raw";
     req.source_node = "a";
     req.compress = compress;
     CancelToken cancel;
@@ -253,12 +269,15 @@ void print_row(const Step& step, const Manifest& m) {
 int main(int argc, char** argv) {
   long rows = 1000000;
   bool explain = false;
+  bool age_recent = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--explain") == 0) explain = true;
+    else if (std::strcmp(argv[i], "--age") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "recent") == 0)
+      age_recent = true, ++i;
     else rows = std::atol(argv[i]);
   }
   if (rows < 1000) {
-    std::fprintf(stderr, "usage: bench_dataplane [ROWS>=1000] [--explain]\n");
+    std::fprintf(stderr, "usage: bench_dataplane [ROWS>=1000] [--explain] [--age recent]\n");
     return 2;
   }
   try {
@@ -266,7 +285,11 @@ int main(int argc, char** argv) {
     PgSandbox a(PgSandbox::Options{true}), b(PgSandbox::Options{true});
     auto t0 = Clock::now();
     auto load = [&](const PgSandbox& s, bool aged) {
-      if (auto st = s.load_sample_app(scale, aged); !st.ok()) throw std::runtime_error(st.error().describe());
+      if (auto st = s.load_sample_app(scale, aged && !age_recent); !st.ok())
+        throw std::runtime_error(st.error().describe());
+      if (aged && age_recent)
+        if (auto st = s.run_sql_file(PgSandbox::source_dir() + "/tools/sample-app/age-recent.sql"); !st.ok())
+          throw std::runtime_error(st.error().describe());
       s.exec("VACUUM ANALYZE");  // an older copy in real life has long been vacuumed
     };
     std::thread load_b([&] { load(b, true); });
@@ -274,6 +297,7 @@ int main(int argc, char** argv) {
     load_b.join();
     clone_database(b, "floorcopy", "app");
     clone_database(b, "rawcopy", "app");
+    clone_database(b, "rangecopy", "app");
     if (explain) clone_database(b, "explaincopy", "app");
     clone_database(b, "dumpcopy", "");
     a.exec("CHECKPOINT");
@@ -295,6 +319,7 @@ int main(int argc, char** argv) {
     std::map<std::string, TableTimes> floor_tables;
     Step floor = staging_merge_floor(a.conninfo(), b.conninfo("floorcopy"), zstd.manifest, &floor_tables);
     TandemRun raw = run_tandem(a, b, "rawcopy", false);
+    TandemRun ranges = run_tandem(a, b, "rangecopy", true, true);
     if (explain) staging_merge_floor(a.conninfo(), b.conninfo("explaincopy"), zstd.manifest, nullptr, true);
 
     const Manifest& m = zstd.manifest;
@@ -302,26 +327,35 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(m.total_rows()), m.total_raw_bytes() / 1e6,
                 m.total_stored_bytes() / 1e6,
                 static_cast<double>(m.total_raw_bytes()) / static_cast<double>(m.total_stored_bytes()));
-    std::printf("restore: %llu inserted, %llu updated (zstd run)\n\n",
+    std::printf("aging: %s; restore: %llu inserted, %llu updated (zstd run)\n",
+                age_recent ? "age-recent.sql" : "age.sql",
                 static_cast<unsigned long long>(zstd.stats.rows_inserted),
                 static_cast<unsigned long long>(zstd.stats.rows_updated));
+    std::printf("range diff: %llu of %llu rows shipped (%.1f MB of COPY data, %.1f MB stored), "
+                "%llu inserted, %llu updated\n\n",
+                static_cast<unsigned long long>(ranges.manifest.total_rows()),
+                static_cast<unsigned long long>(m.total_rows()), ranges.manifest.total_raw_bytes() / 1e6,
+                ranges.manifest.total_stored_bytes() / 1e6,
+                static_cast<unsigned long long>(ranges.stats.rows_inserted),
+                static_cast<unsigned long long>(ranges.stats.rows_updated));
     std::printf("| %-38s | %8s | %8s | %10s | %8s |\n", "measurement", "wall s", "MB/s", "rows/s",
                 "peak MB");
     std::printf("|%s|---------:|---------:|-----------:|---------:|\n", std::string(40, '-').c_str());
     print_row(dump, m);
     print_row(floor, m);
-    for (const auto* run : {&zstd, &raw}) {
+    auto label = [&](const TandemRun* run) {
+      return std::string(run == &zstd ? "(zstd)" : run == &raw ? "(raw)" : "(ranges)");
+    };
+    for (const auto* run : {&zstd, &raw, &ranges}) {
       for (const auto& t : run->phases) print_row(t, m);
-      bool z = run == &zstd;
-      print_row(Step{z ? "tandem total (zstd)" : "tandem total (raw)", Timing{sum_seconds(run->phases, true), -1}}, m);
-      print_row(Step{z ? "tandem total excl. transfer (zstd)" : "tandem total excl. transfer (raw)",
-                     Timing{sum_seconds(run->phases, false), -1}}, m);
+      print_row(Step{"tandem total " + label(run), Timing{sum_seconds(run->phases, true), -1}}, m);
+      print_row(Step{"tandem total excl. transfer " + label(run), Timing{sum_seconds(run->phases, false), -1}}, m);
     }
     std::printf("\nratios (tandem total incl. transfer stand-in / baseline; excl. in brackets):\n");
-    for (const auto* run : {&zstd, &raw}) {
+    for (const auto* run : {&zstd, &raw, &ranges}) {
       double with = sum_seconds(run->phases, true), without = sum_seconds(run->phases, false);
-      std::printf("  %s: tandem/pg_dump = %.2f (%.2f), tandem/floor = %.2f (%.2f)\n",
-                  run == &zstd ? "zstd" : "raw ", with / dump.timing.seconds,
+      std::printf("  %-8s: tandem/pg_dump = %.2f (%.2f), tandem/floor = %.2f (%.2f)\n",
+                  label(run).c_str(), with / dump.timing.seconds,
                   without / dump.timing.seconds, with / floor.timing.seconds, without / floor.timing.seconds);
     }
     std::printf("\nper table (seconds; tandem's split is approximate, see source):\n");

@@ -35,3 +35,8 @@ tandem_add_test(row_hash_tests LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/row_hash_test.cpp
   LIBS tandem_dataplane_test_support
   TIMEOUT 60)
+
+tandem_add_test(dataplane_range_diff_tests LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/dataplane_range_diff_test.cpp
+  LIBS tandem_dataplane_test_support
+  TIMEOUT 120)

@@ -51,6 +51,13 @@ SyncOutcome full_sync(const PgSandbox& source, const PgSandbox& target, const Sy
   if (!spool.ok()) return failed("backup", spool.error());
 
   BackupRequest backup;
+  if (o.range_diff) {
+    CancelToken digest_cancel;
+    auto digest = run_digest(target.conninfo(), o.target_differs ? o.target_selection : o.selection,
+                             digest_cancel);
+    if (!digest.ok()) return failed("backup", digest.error());
+    backup.target_digest = std::move(*digest);
+  }
   backup.conninfo = source.conninfo();
   backup.selection = o.selection;
   backup.session_id = new_session();

@@ -24,6 +24,8 @@ struct SyncOptions {
   pg::TableSelection selection;          // both sides
   pg::TableSelection target_selection;   // used when target_differs
   bool target_differs = false;
+  // Range diff: the target's digest is taken first and handed to the backup.
+  bool range_diff = false;
   // Called with every backup progress report (from the backup's threads).
   std::function<void(const Spool&, const DataProgress&)> on_backup_progress;
   // Runs between backup and convert (e.g. to damage a chunk file).

@@ -1,0 +1,81 @@
+// Range diff: a full sync into an older copy need not move the rows that did not change.
+// Before the backup, the target cuts each table's kept rows into ranges of its first
+// primary-key column and hashes every range (row count + sum of the typed row hashes,
+// table_checksum.hpp): its digest. The source hashes its snapshot over the same ranges
+// and backs up only the ranges whose count or sum differ; a range that hashed alike
+// holds the same rows on both sides, so the target leaves it alone (DESIGN.md, "Data
+// plane choices": rsync's idea, on rows). The ranges' sums add up to the snapshot's
+// table checksum, so the source's checksum scan is not repeated for such a table.
+//
+// Merge mode only (in mirror mode a range that hashed alike has nothing to delete
+// either, but plan_restore refuses the combination until mirror deletes are bounded by
+// range). A table is cut only when its first key column is of a type both sides order
+// and print exactly alike (integers, uuid, dates, timestamps; text under COLLATE "C").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "persistence/dataplane/phase_control.hpp"
+#include "persistence/dataplane/table_checksum.hpp"
+#include "persistence/pg/catalog.hpp"
+#include "persistence/spool/manifest.hpp"
+
+namespace tandem {
+
+// Rows per range: at least this many, and no more than kMaxRanges ranges a table (the
+// bounds travel in the backup request and the manifest).
+constexpr std::uint64_t kMinRangeRows = 256;
+constexpr std::uint64_t kMaxRanges = 4096;
+
+struct RangeSum {
+  std::uint64_t rows = 0;
+  std::string sum = "0";  // decimal text, as TableChecksum::sum
+  bool operator==(const RangeSum& o) const { return rows == o.rows && sum == o.sum; }
+};
+
+struct TableDigest {
+  std::string schema;
+  std::string name;
+  std::string key_column;             // the first primary-key column
+  std::string key_type;               // its format_type()
+  std::vector<HashedColumn> columns;  // the columns hashed, in order (the target's copied ones)
+  std::vector<std::string> bounds;    // ascending key values (text); range i is [bounds[i-1], bounds[i])
+  std::vector<RangeSum> sums;         // bounds.size() + 1 entries, one per range
+};
+
+// Whether a column of this type (format_type()) can cut ranges.
+bool can_cut_ranges(const std::string& type);
+
+// The SQL expression giving a row's range number, 0 … bounds.size():
+// width_bucket(<alias>.<key>, ARRAY[…]::<type>[]).
+std::string range_number_sql(const pg::Connection& conn, const std::string& alias,
+                             const std::string& key_column, const std::string& key_type,
+                             const std::vector<std::string>& bounds);
+
+// "<range number> = ANY ('{…}'::int[])": the rows of the listed ranges.
+std::string in_ranges_sql(const pg::Connection& conn, const std::string& alias,
+                          const ManifestRanges& ranges);
+
+// Per-range sums and the whole table's over `from_clause` (rows matching `where`, "" all).
+struct RangeHashes {
+  std::vector<RangeSum> ranges;  // bounds.size() + 1 entries
+  RangeSum total;
+};
+Result<RangeHashes> hash_ranges(pg::Connection& conn, const std::string& from_clause,
+                                const std::string& where, const TableDigest& digest);
+
+// The target's digest of every selected table that can be cut (others are left out:
+// the source ships them whole).
+Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
+                                            const pg::TableSelection& selection,
+                                            CancelToken& cancel);
+
+// Whether `digest` describes `table` as the source sees it (same key column and type,
+// same hashed columns): only then may the source compare ranges.
+bool digest_fits(const TableDigest& digest, const pg::TableInfo& table);
+
+}  // namespace tandem
