@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/peer_wire_json.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
 #include "base/failpoint.hpp"
@@ -470,7 +471,7 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
       [=](backup_atom, const std::string& client, const std::string& body) {
         auto rp = self->make_response_promise();
         std::string error;
-        Session s = parse_session(body, error);
+        Session s = parse_session(split_backup_request(body).session_json, error);
         if (!error.empty() || !peer_may(self, client, s, true)) {
           rp.deliver(backup_status{"refused", 0, 0, 0, 0, {}, "not a session of yours: " + error});
         } else if (!take_lock(self, s.id)) {

@@ -17,6 +17,23 @@ Result<json> parse_object(const std::string& text, const char* what) {
 
 }  // namespace
 
+std::string backup_request_body(const std::string& session_json, const std::string& digest_json) {
+  if (digest_json.empty()) return session_json;
+  auto j = json::parse(session_json, nullptr, false);
+  auto d = json::parse(digest_json, nullptr, false);
+  if (!j.is_object() || d.is_discarded()) return session_json;
+  j["rangeDigest"] = std::move(d);
+  return j.dump();
+}
+
+BackupRequestBody split_backup_request(const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("rangeDigest")) return {body, ""};
+  std::string digest = j["rangeDigest"].dump();
+  j.erase("rangeDigest");
+  return {j.dump(), digest};
+}
+
 std::string peer_reply_to_json(const peer_reply& r) {
   return json{{"status", r.status}, {"detail", r.detail}, {"sessionId", r.session_id}}.dump();
 }

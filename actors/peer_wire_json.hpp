@@ -14,6 +14,15 @@ namespace tandem {
 std::string peer_reply_to_json(const peer_reply& r);
 Result<peer_reply> peer_reply_from_json(const std::string& text);
 
+// The backup request's body: the target's session as JSON and, in the first request of
+// an attempt, its range digest (dataplane/range_digest.hpp) under "rangeDigest" ("" none).
+std::string backup_request_body(const std::string& session_json, const std::string& digest_json);
+struct BackupRequestBody {
+  std::string session_json;  // without "rangeDigest"
+  std::string digest_json;   // "" when the request carries none
+};
+BackupRequestBody split_backup_request(const std::string& body);
+
 std::string backup_status_to_json(const backup_status& b);
 Result<backup_status> backup_status_from_json(const std::string& text);
 

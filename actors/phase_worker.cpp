@@ -28,6 +28,7 @@ std::int64_t wall_ms() {
 
 const char* task_phase(WorkerTask t) {
   switch (t) {
+    case WorkerTask::digest: return "backup";  // part of the backup phase
     case WorkerTask::backup: return "backup";
     case WorkerTask::convert: return "convert";
     case WorkerTask::restore: return "restore";
@@ -50,11 +51,22 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     if (!st.ok()) return st.error();
     return std::string("staging dropped");
   }
+  if (o.task == WorkerTask::digest) {
+    auto digest = run_digest(conninfo, ctx.selection(), *o.cancel);
+    if (!digest.ok()) return digest.error();
+    return digest_to_json(*digest).dump();
+  }
   auto spool = Spool::open(ctx.spool_dir(s.id));
   if (!spool.ok()) return spool.error();
 
   if (o.task == WorkerTask::backup) {
     BackupRequest req;
+    if (!o.digest_json.empty()) {
+      // A digest that does not parse only costs the saving: every table ships whole.
+      auto digest = digest_from_json(nlohmann::json::parse(o.digest_json, nullptr, false));
+      if (digest.ok()) req.target_digest = std::move(*digest);
+      else log::warn("source") << s.id << ": " << digest.error().describe() << "; shipping every table whole";
+    }
     req.conninfo = conninfo;
     req.selection = ctx.selection();
     req.session_id = s.id;

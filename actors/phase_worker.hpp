@@ -16,13 +16,16 @@
 
 namespace tandem {
 
-enum class WorkerTask { backup, convert, restore, verify, drop_staging };
+// digest: the target's range digest (dataplane/range_digest.hpp), run in the backup phase
+// before the backup is asked for; its report's detail is the digest as JSON.
+enum class WorkerTask { digest, backup, convert, restore, verify, drop_staging };
 
 struct WorkerOrder {
   WorkerTask task = WorkerTask::backup;
   Session session;                       // as the job knows it when it starts the worker
   std::uint32_t attempt = 0;             // copied into every report (stale-work guard)
   std::shared_ptr<CancelToken> cancel;   // the job keeps the other reference
+  std::string digest_json;               // backup: the target's range digest ("" none)
 };
 
 caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::actor job,

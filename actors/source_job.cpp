@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "actors/messages.hpp"
+#include "actors/peer_wire_json.hpp"
 #include "actors/phase_worker.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
@@ -130,14 +131,15 @@ backup_status status_of(Self* self) {
   return b;
 }
 
-void start_backup(Self* self) {
+void start_backup(Self* self, const std::string& digest_json) {
   auto& st = self->state;
   st.last = worker_report{};
   st.cancel = std::make_shared<CancelToken>();
-  WorkerOrder order{WorkerTask::backup, st.s, st.s.attempt, st.cancel};
+  WorkerOrder order{WorkerTask::backup, st.s, st.s.attempt, st.cancel, digest_json};
   st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
   self->monitor(st.worker);
-  log::info("source") << st.s.id << ": backup started";
+  log::info("source") << st.s.id << ": backup started"
+                      << (digest_json.empty() ? "" : " (range diff: the target sent its digest)");
 }
 
 caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::actor link,
@@ -187,14 +189,15 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
   self->delayed_send(self, seconds(5), tick_atom::value);
   return {
       // The target asks how the backup goes (and starts it the first time).
-      [=](backup_atom, const std::string& session_json) -> backup_status {
+      [=](backup_atom, const std::string& body) -> backup_status {
         auto& st = self->state;
         st.last_contact = steady_clock::now();
         if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended"};
-        auto target_view = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
+        auto request = split_backup_request(body);
+        auto target_view = session_from_json(nlohmann::json::parse(request.session_json, nullptr, false));
         if (target_view.ok() && target_view->attempt > st.s.attempt) record(self, *target_view, "mirror(backup)");
         bool idle = !st.worker || st.last.kind == "failed" || st.last.kind == "cancelled";
-        if (!st.manifest && idle) start_backup(self);
+        if (!st.manifest && idle) start_backup(self, request.digest_json);
         return status_of(self);
       },
       [=](const worker_report& r) {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "actors/messages.hpp"
+#include "actors/peer_wire_json.hpp"
 #include "actors/phase_worker.hpp"
 #include "actors/session_view_json.hpp"
 #include "actors/spawn.hpp"
@@ -60,6 +61,11 @@ struct target_job_state {
   caf::actor worker;
   SpeedMeter speed;
   Transfer transfer;
+  // Range diff (merge mode): the digest worker runs first in the backup phase; its JSON
+  // rides on the attempt's first backup request that gets an answer.
+  bool digesting = false;
+  std::string digest_json;
+  bool digest_sent = false;
   State mirrored_state = State::queued;
   Phase mirrored_phase = Phase::backup;
   SteadyTime last_mirror{};
@@ -127,7 +133,7 @@ void cleanup(Self* self) {
       log::warn("job") << st.s.id << ": spool cleanup: " << r.error().describe();
   }
   // Staging tables live in the target database; dropping them is libpq work.
-  WorkerOrder order{WorkerTask::drop_staging, st.s, st.s.attempt, std::make_shared<CancelToken>()};
+  WorkerOrder order{WorkerTask::drop_staging, st.s, st.s.attempt, std::make_shared<CancelToken>(), {}};
   spawn_phase_worker(self->system(), st.ctx, caf::actor{}, order);
 }
 
@@ -248,13 +254,16 @@ void peer_failed(Self* self, std::uint32_t attempt, Phase phase, const caf::erro
 
 void poll_backup(Self* self) {
   auto& st = self->state;
+  if (st.digesting) return;  // the digest's end asks
   auto attempt = st.s.attempt;
+  const bool with_digest = !st.digest_json.empty() && !st.digest_sent;
   self->request(st.endpoint, seconds(st.ctx->peer_request_timeout_s), backup_atom::value, st.token,
-                session_to_json(st.s).dump())
+                backup_request_body(session_to_json(st.s).dump(), with_digest ? st.digest_json : ""))
       .then(
           [=](const backup_status& b) {
             if (!current(self, attempt, Phase::backup)) return;
             auto& st = self->state;
+            if (with_digest) st.digest_sent = true;
             if (b.state == "running") {
               apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
                                    b.rows_total});
@@ -395,14 +404,43 @@ void begin_transfer(Self* self) {
 void start_worker(Self* self, WorkerTask task) {
   auto& st = self->state;
   st.cancel = std::make_shared<CancelToken>();
-  WorkerOrder order{task, st.s, st.s.attempt, st.cancel};
+  WorkerOrder order{task, st.s, st.s.attempt, st.cancel, {}};
   st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
   self->monitor(st.worker);
 }
 
+// The backup phase: in merge mode the target's range digest first (a worker), so the
+// source backs up only the key ranges that differ; then the polls.
+void begin_backup(Self* self) {
+  auto& st = self->state;
+  st.digest_json.clear();
+  st.digest_sent = false;
+  if (st.s.options.mode == SyncMode::merge) {
+    st.digesting = true;
+    return start_worker(self, WorkerTask::digest);
+  }
+  with_endpoint(self, [self] { poll_backup(self); });
+}
+
+// The digest worker's report: go on to the backup with the digest, or without it when
+// the digest failed (it only saves work; the backup does not need it).
+void on_digest_report(Self* self, const worker_report& r) {
+  auto& st = self->state;
+  if (r.kind == "progress") return;
+  st.digesting = false;
+  st.worker = nullptr;
+  st.cancel.reset();
+  if (st.s.state == State::cancelling) return apply(self, Cancelled{});
+  if (st.s.state != State::running) return;
+  if (r.kind == "done") st.digest_json = r.detail;
+  else log::warn("job") << st.s.id << ": range digest failed (" << r.detail
+                        << "); the source ships every table whole";
+  with_endpoint(self, [self] { poll_backup(self); });
+}
+
 void begin_work(Self* self, Phase p) {
   switch (p) {
-    case Phase::backup: return with_endpoint(self, [self] { poll_backup(self); });
+    case Phase::backup: return begin_backup(self);
     case Phase::transfer: return begin_transfer(self);
     case Phase::convert: return start_worker(self, WorkerTask::convert);
     case Phase::restore: return start_worker(self, WorkerTask::restore);
@@ -415,6 +453,7 @@ void on_report(Self* self, const worker_report& r);
 void on_report_impl(Self* self, const worker_report& r) {
   auto& st = self->state;
   if (r.attempt != st.s.attempt || r.phase != to_string(st.s.phase)) return;  // stale
+  if (st.digesting) return on_digest_report(self, r);
   auto phase = st.s.phase;
   if (r.kind == "progress") {
     if (st.s.state == State::running)

@@ -125,14 +125,15 @@ Result<RangeHashes> hash_ranges(pg::Connection& conn, const std::string& from_cl
 namespace {
 
 // One table's digest, or nullopt when its key cannot cut ranges.
-Result<std::optional<TableDigest>> digest_table(pg::Connection& conn, const pg::TableInfo& t) {
+Result<std::optional<TableDigest>> digest_table(pg::Connection& conn, const pg::TableInfo& t,
+                                                std::uint64_t rows_per_range) {
   if (t.primary_key.empty()) return std::optional<TableDigest>{};
   const pg::ColumnInfo* key = t.column(t.primary_key.front());
   if (!key || !can_cut_ranges(key->type)) return std::optional<TableDigest>{};
   TableDigest d{t.schema, t.name, key->name, key->type, hashed_columns(t), {}, {}};
   auto rows = estimated_rows(conn, t);
   if (!rows.ok()) return rows.error();
-  const std::uint64_t ranges = std::min(kMaxRanges, *rows / kMinRangeRows + 1);
+  const std::uint64_t ranges = std::min(kMaxRanges - 1, *rows / rows_per_range + 1);
   auto bounds = cut_bounds(conn, t, key_sql(conn, "t", key->name, key->type), *rows, ranges);
   if (!bounds.ok()) return bounds.error();
   d.bounds = std::move(*bounds);
@@ -168,6 +169,9 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
     if (!rows.ok()) return rows.error();
     sizes[i] = *rows;
   }
+  std::uint64_t total = 0;
+  for (auto n : sizes) total += n;
+  const std::uint64_t rows_per_range = std::max(kMinRangeRows, total / kMaxDigestRanges + 1);
   std::vector<std::size_t> order(tables.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return sizes[a] > sizes[b]; });
@@ -185,7 +189,7 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
         i = order[next++];
       }
       auto d = cancel.cancelled() ? Result<std::optional<TableDigest>>(cancelled_error("digest"))
-                                  : digest_table(conn, tables[i]);
+                                  : digest_table(conn, tables[i], rows_per_range);
       std::lock_guard<std::mutex> lock(mu);
       if (!d.ok()) {
         if (!error) error = make_error(d.error().code, "digest of " + tables[i].qualified() + ": " +
@@ -203,6 +207,57 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
   std::vector<TableDigest> out;
   for (auto& d : digests)
     if (d) out.push_back(std::move(*d));
+  return out;
+}
+
+nlohmann::json digest_to_json(const std::vector<TableDigest>& digest) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : digest) {
+    nlohmann::json columns = nlohmann::json::array(), rows = nlohmann::json::array(),
+                   sums = nlohmann::json::array();
+    for (const auto& c : d.columns) columns.push_back({c.name, c.type});
+    for (const auto& s : d.sums) {
+      rows.push_back(s.rows);
+      sums.push_back(s.sum);
+    }
+    out.push_back({{"schema", d.schema}, {"name", d.name}, {"key", d.key_column},
+                   {"keyType", d.key_type}, {"columns", columns}, {"bounds", d.bounds},
+                   {"rows", rows}, {"sums", sums}});
+  }
+  return out;
+}
+
+Result<std::vector<TableDigest>> digest_from_json(const nlohmann::json& j) {
+  auto bad = [](const std::string& what) { return make_error("bad_digest", "range digest: " + what); };
+  if (!j.is_array()) return bad("not a list of tables");
+  std::vector<TableDigest> out;
+  for (const auto& t : j) {
+    try {
+      TableDigest d;
+      d.schema = t.at("schema").get<std::string>();
+      d.name = t.at("name").get<std::string>();
+      const std::string table = d.schema + "." + d.name;
+      d.key_column = t.at("key").get<std::string>();
+      d.key_type = t.at("keyType").get<std::string>();
+      if (!can_cut_ranges(d.key_type)) return bad(table + ": key type " + d.key_type + " cannot cut ranges");
+      for (const auto& c : t.at("columns")) d.columns.push_back({c.at(0).get<std::string>(), c.at(1).get<std::string>()});
+      d.bounds = t.at("bounds").get<std::vector<std::string>>();
+      const auto& rows = t.at("rows");
+      const auto& sums = t.at("sums");
+      if (d.bounds.size() >= kMaxRanges || rows.size() != d.bounds.size() + 1 || sums.size() != rows.size())
+        return bad(table + ": needs one count and one sum per range, at most " + std::to_string(kMaxRanges) +
+                   " ranges");
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::string sum = sums[i].get<std::string>();
+        if (sum.empty() || sum.size() > 40 || sum.find_first_not_of("-0123456789") != std::string::npos)
+          return bad(table + ": sum " + std::to_string(i) + " is not a decimal number");
+        d.sums.push_back({rows[i].get<std::uint64_t>(), sum});
+      }
+      out.push_back(std::move(d));
+    } catch (const nlohmann::json::exception& e) {
+      return bad(std::string("malformed table entry: ") + e.what());
+    }
+  }
   return out;
 }
 

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.hpp"
 #include "persistence/dataplane/phase_control.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
@@ -26,10 +28,12 @@
 
 namespace tandem {
 
-// Rows per range: at least this many, and no more than kMaxRanges ranges a table (the
-// bounds travel in the backup request and the manifest).
+// Rows per range: at least this many, no more than kMaxRanges ranges a table and
+// kMaxDigestRanges in all (the digest travels in the backup request, whose body a peer
+// takes up to 1 MiB, and the bounds in the manifest).
 constexpr std::uint64_t kMinRangeRows = 256;
 constexpr std::uint64_t kMaxRanges = 4096;
+constexpr std::uint64_t kMaxDigestRanges = 12000;
 
 struct RangeSum {
   std::uint64_t rows = 0;
@@ -73,6 +77,12 @@ Result<RangeHashes> hash_ranges(pg::Connection& conn, const std::string& from_cl
 Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
                                             const pg::TableSelection& selection,
                                             CancelToken& cancel);
+
+// The digest as JSON (it travels from the target to the source), and back: a digest
+// from a peer is checked (key types that can cut ranges, one sum per range, bounds
+// within kMaxRanges) before any of it reaches SQL; errors name the table.
+nlohmann::json digest_to_json(const std::vector<TableDigest>& digest);
+Result<std::vector<TableDigest>> digest_from_json(const nlohmann::json& j);
 
 // Whether `digest` describes `table` as the source sees it (same key column and type,
 // same hashed columns): only then may the source compare ranges.

@@ -285,11 +285,8 @@ int main(int argc, char** argv) {
     PgSandbox a(PgSandbox::Options{true}), b(PgSandbox::Options{true});
     auto t0 = Clock::now();
     auto load = [&](const PgSandbox& s, bool aged) {
-      if (auto st = s.load_sample_app(scale, aged && !age_recent); !st.ok())
+      if (auto st = s.load_sample_app(scale, aged, age_recent ? "age-recent.sql" : "age.sql"); !st.ok())
         throw std::runtime_error(st.error().describe());
-      if (aged && age_recent)
-        if (auto st = s.run_sql_file(PgSandbox::source_dir() + "/tools/sample-app/age-recent.sql"); !st.ok())
-          throw std::runtime_error(st.error().describe());
       s.exec("VACUUM ANALYZE");  // an older copy in real life has long been vacuumed
     };
     std::thread load_b([&] { load(b, true); });

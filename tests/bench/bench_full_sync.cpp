@@ -216,12 +216,15 @@ void empty_target(TwoNodes& n, const std::string& schema_db) {
 // Sets up one size, measures a, b, c and c2 on it; fills `machine` while a cluster is up.
 // --no-upsert: b is skipped (over two minutes at 1M rows), for quick before/after runs.
 bool g_skip_upsert = false;
+// --age recent: node b's copy is aged with age-recent.sql (changes at the new end of the
+// keys) instead of age.sql (every 10th row).
+std::string g_age_script = "age.sql";
 
 SizeResult measure_size(long rows, std::string& machine) {
   SizeResult r;
   r.rows = rows;
   auto t0 = Clock::now();
-  TwoNodes n(static_cast<double>(rows) / kRowsPerScale, false, PgSandbox::Options{true});
+  TwoNodes n(static_cast<double>(rows) / kRowsPerScale, false, PgSandbox::Options{true}, g_age_script);
   for (const auto* db : {&n.db_a, &n.db_b}) db->exec("VACUUM ANALYZE");  // a real older copy is vacuumed
   if (!g_skip_upsert) clone_database(n.db_b, "upsertcopy", "app");
   clone_database(n.db_b, "dumpcopy");
@@ -424,11 +427,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--no-doc") == 0) doc = false;
     else if (std::strcmp(argv[i], "--no-upsert") == 0) g_skip_upsert = true, doc = false;
+    else if (std::strcmp(argv[i], "--age") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "recent") == 0)
+      g_age_script = "age-recent.sql", doc = false, ++i;
     else if (std::strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc)
       g_bandwidth_mbps = std::atof(argv[++i]), doc = false;
     else if (long v = std::atol(argv[i]); v >= 100) sizes.push_back(v);
     else {
-      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [--bandwidth MBPS] [ROWS>=100 ...]\n");
+      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [--bandwidth MBPS] [--age recent] [ROWS>=100 ...]\n");
       return 2;
     }
   }

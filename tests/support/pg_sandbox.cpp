@@ -141,11 +141,11 @@ Status PgSandbox::run_sql_file(const std::string& path, const SqlVars& vars) con
   return ok_status();
 }
 
-Status PgSandbox::load_sample_app(double scale, bool aged) const {
+Status PgSandbox::load_sample_app(double scale, bool aged, const std::string& age_script) const {
   const std::string app = source_dir() + "/tools/sample-app/";
   Status s = run_sql_file(app + "schema.sql");
   if (s.ok()) s = run_sql_file(app + "load.sql", {{"scale", format_scale(scale)}});
-  if (s.ok() && aged) s = run_sql_file(app + "age.sql");
+  if (s.ok() && aged) s = run_sql_file(app + age_script);
   return s;
 }
 

@@ -54,8 +54,10 @@ class PgSandbox {
   // Runs a SQL file with psql (ON_ERROR_STOP on), so psql variables and \if work.
   Status run_sql_file(const std::string& path, const SqlVars& vars = {}) const;
   // Loads tools/sample-app into "app": schema, ~100K rows per unit of `scale`, and
-  // when `aged`, turns it into the older copy a peer has before a full sync.
-  Status load_sample_app(double scale = 1.0, bool aged = false) const;
+  // when `aged`, turns it into the older copy a peer has before a full sync with
+  // `age_script` (age.sql: every 10th row; age-recent.sql: changes at the new end).
+  Status load_sample_app(double scale = 1.0, bool aged = false,
+                         const std::string& age_script = "age.sql") const;
 
   // Stops the cluster and removes its dir now; later calls and the destructor do nothing.
   Status stop();

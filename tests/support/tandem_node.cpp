@@ -214,14 +214,15 @@ std::string TandemNode::log() const {
   return ss.str();
 }
 
-TwoNodes::TwoNodes(double scale, bool start, PgSandbox::Options db_options)
+TwoNodes::TwoNodes(double scale, bool start, PgSandbox::Options db_options,
+                   const std::string& age_script)
     : db_a(db_options), db_b(db_options) {
   char tmpl[] = "/tmp/tandem-nodes.XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   if (auto s = db_a.load_sample_app(scale, false); !s.ok())
     throw std::runtime_error("load a: " + s.error().describe());
-  if (auto s = db_b.load_sample_app(scale, true); !s.ok())
+  if (auto s = db_b.load_sample_app(scale, true, age_script); !s.ok())
     throw std::runtime_error("load b: " + s.error().describe());
   a = std::make_unique<TandemNode>("a", "Server A", dir_, db_a);
   b = std::make_unique<TandemNode>("b", "Server B", dir_, db_b);

@@ -112,7 +112,8 @@ int rewritten_chunks(const std::map<std::string, std::string>& before,
 // is passed to both clusters (durable = true for benchmarks).
 class TwoNodes {
  public:
-  explicit TwoNodes(double scale = 0.05, bool start = true, PgSandbox::Options db_options = {});
+  explicit TwoNodes(double scale = 0.05, bool start = true, PgSandbox::Options db_options = {},
+                    const std::string& age_script = "age.sql");
   ~TwoNodes();
 
   PgSandbox db_a, db_b;

@@ -44,7 +44,7 @@ CREATE TABLE order_items (
   product_id  integer NOT NULL REFERENCES products (id),
   quantity    integer NOT NULL CHECK (quantity > 0),
   unit_price  numeric(12, 2) NOT NULL,
-  product_name text NOT NULL,
+  product_name text,
   options     jsonb,
   PRIMARY KEY (order_id, line_no)
 );

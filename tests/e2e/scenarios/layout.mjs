@@ -88,7 +88,9 @@ export async function run(browser, say) {
   await fake.context().close();
 
   // A running sync's progress panel on a phone (slow, then cancelled through the API).
-  const slow = await api(a, 'POST', '/api/admin/sync/full-sync', { action: 'push', targetPeer: { nodeId: 'b' }, options: { compressionEnabled: false, bandwidthLimitMBps: 0.04 } });
+  // Mirror mode: b already equals a, and a merge would ship only the key ranges that
+  // differ (none); mirror ships every row, so the transfer lasts.
+  const slow = await api(a, 'POST', '/api/admin/sync/full-sync', { action: 'push', targetPeer: { nodeId: 'b' }, options: { mode: 'mirror', compressionEnabled: false, bandwidthLimitMBps: 0.04 } });
   check(slow.status === 202, `start a push: ${JSON.stringify(slow)}`);
   const page = await open(browser, a, { viewport: PHONE });
   await waitSignedIn(page);
