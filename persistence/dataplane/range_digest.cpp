@@ -60,6 +60,45 @@ Result<std::vector<std::string>> cut_bounds(pg::Connection& conn, const pg::Tabl
   return bounds;
 }
 
+bool is_integer_type(const std::string& type) {
+  return type == "smallint" || type == "integer" || type == "bigint";
+}
+
+// Integer keys: `ranges` ranges of equal width between the smallest and the largest key
+// (two index probes, no pass over the table). Sequential keys (serial, identity) fill
+// them evenly; gaps only make some ranges smaller.
+Result<std::vector<std::string>> even_integer_bounds(pg::Connection& conn, const pg::TableInfo& t,
+                                                     const std::string& key_column, std::uint64_t ranges) {
+  const std::string k = "t." + conn.quote_ident(key_column);
+  auto row = conn.query("SELECT min(" + k + ")::text, max(" + k + ")::text FROM " + table_from_clause(conn, t));
+  if (!row.ok()) return row.error();
+  std::vector<std::string> bounds;
+  if (ranges < 2 || !row->at(0)[0] || !row->at(0)[1]) return bounds;
+  const long double lo = std::stold(*row->at(0)[0]), hi = std::stold(*row->at(0)[1]);
+  const long double width = (hi - lo + 1) / static_cast<long double>(ranges);
+  long long last = 0;
+  for (std::uint64_t i = 1; i < ranges; ++i) {
+    long long b = static_cast<long long>(lo + width * static_cast<long double>(i));
+    if (!bounds.empty() && b <= last) continue;  // fewer keys than ranges
+    bounds.push_back(std::to_string(b));
+    last = b;
+  }
+  return bounds;
+}
+
+// uuid keys: `ranges` equal slices of the uuid space, by their first 32 bits (random
+// uuids, v4 or md5-made, fill them evenly; nothing needs to be read).
+std::vector<std::string> even_uuid_bounds(std::uint64_t ranges) {
+  std::vector<std::string> bounds;
+  for (std::uint64_t i = 1; i < ranges; ++i) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%08llx-0000-0000-0000-000000000000",
+                  static_cast<unsigned long long>((i << 32) / ranges));
+    if (bounds.empty() || bounds.back() != b) bounds.push_back(b);
+  }
+  return bounds;
+}
+
 // Rows of the table: the planner's estimate, or a count when it knows nothing useful (a
 // small or never-analyzed table), so that ranges are cut either way.
 Result<std::uint64_t> estimated_rows(pg::Connection& conn, const pg::TableInfo& t) {
@@ -134,7 +173,10 @@ Result<std::optional<TableDigest>> digest_table(pg::Connection& conn, const pg::
   auto rows = estimated_rows(conn, t);
   if (!rows.ok()) return rows.error();
   const std::uint64_t ranges = std::min(kMaxRanges - 1, *rows / rows_per_range + 1);
-  auto bounds = cut_bounds(conn, t, key_sql(conn, "t", key->name, key->type), *rows, ranges);
+  auto bounds = is_integer_type(key->type) ? even_integer_bounds(conn, t, key->name, ranges)
+               : key->type == "uuid"       ? Result<std::vector<std::string>>(even_uuid_bounds(ranges))
+                                           : cut_bounds(conn, t, key_sql(conn, "t", key->name, key->type),
+                                                        *rows, ranges);
   if (!bounds.ok()) return bounds.error();
   d.bounds = std::move(*bounds);
   auto sums = hash_ranges(conn, table_from_clause(conn, t), kept_rows_condition(t.exclude_predicate), d);

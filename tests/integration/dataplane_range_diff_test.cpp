@@ -4,6 +4,9 @@
 // that was not shipped, and mirror mode refuses a ranged manifest.
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "persistence/dataplane/range_digest.hpp"
 #include "persistence/dataplane/restore_plan.hpp"
 #include "tests/integration/dataplane_test_support.hpp"
 
@@ -127,6 +130,34 @@ TEST_F(DataplaneRangeDiff, MirrorModeRefusesAManifestWithRanges) {
   ASSERT_EQ(out.failed_phase, "convert") << out.describe();
   EXPECT_NE(out.error.message.find("range"), std::string::npos) << out.error.message;
   EXPECT_EQ(target().scalar("SELECT v FROM public.items WHERE id = 10"), "older");  // untouched
+}
+
+// The digest travels from the target to the source: the source reads it back exactly,
+// and refuses one whose types or numbers could reach SQL as anything but values.
+TEST(RangeDigestJson, RoundTripsAndRefusesWhatCouldReachSqlAsCode) {
+  TableDigest d{"public", "Orders é", "id", "bigint", {{"id", "bigint"}, {"note", "text"}},
+                {"100", "200"}, {{100, "-12345678901234567890"}, {100, "7"}, {3, "0"}}};
+  auto back = digest_from_json(digest_to_json({d}));
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ(back->at(0).name, d.name);
+  EXPECT_EQ(back->at(0).bounds, d.bounds);
+  EXPECT_TRUE(back->at(0).sums == d.sums);
+  EXPECT_EQ(back->at(0).columns.at(1).type, "text");
+
+  auto refused = [&](const std::function<void(nlohmann::json&)>& damage, const std::string& says) {
+    nlohmann::json j = digest_to_json({d});
+    damage(j);
+    auto r = digest_from_json(j);
+    ASSERT_FALSE(r.ok()) << j.dump();
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  };
+  refused([](auto& j) { j[0]["keyType"] = "numeric"; }, "public.Orders é: key type numeric");
+  refused([](auto& j) { j[0]["keyType"] = "bigint[]) FROM pg_user; --"; }, "cannot cut ranges");
+  refused([](auto& j) { j[0]["sums"][1] = "1) OR (1=1"; }, "not a decimal number");
+  refused([](auto& j) { j[0]["rows"].erase(0); }, "one count and one sum per range");
+  refused([](auto& j) { j[0].erase("bounds"); }, "malformed");
+  refused([](auto& j) { j = nlohmann::json::object(); }, "not a list");
 }
 
 }  // namespace
