@@ -415,7 +415,7 @@ void begin_backup(Self* self) {
   auto& st = self->state;
   st.digest_json.clear();
   st.digest_sent = false;
-  if (st.s.options.mode == SyncMode::merge) {
+  if (st.s.options.mode == SyncMode::merge && st.ctx->config.full_sync.range_diff) {
     st.digesting = true;
     return start_worker(self, WorkerTask::digest);
   }

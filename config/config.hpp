@@ -48,6 +48,9 @@ struct FullSyncConfig {
   double bandwidth_limit_mbps = 0;  // 0: no cap
   int stall_after_s = 120;          // no progress this long: the session is shown stalled
   int peer_retry_limit = 10;        // reconnect attempts before a session fails
+  // Merge mode: the target's range digest first, so only key ranges that differ move
+  // (dataplane/range_digest.hpp). Off: every row moves, no digest.
+  bool range_diff = true;
 };
 
 struct SmtpConfig {

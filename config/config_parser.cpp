@@ -186,6 +186,7 @@ void read_full_sync(ObjectReader& root, Config& c, JsonErrors& errs) {
     f.stall_after_s = static_cast<int>(*n);
   if (auto n = r.integer("peer_retry_limit", Need::optional, 0, 1000))
     f.peer_retry_limit = static_cast<int>(*n);
+  f.range_diff = r.boolean("range_diff", Need::optional).value_or(f.range_diff);
   r.finish();
 }
 

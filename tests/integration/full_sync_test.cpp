@@ -82,6 +82,17 @@ TEST(FullSync, CopyThatDiffersInAFewRangesGetsOnlyThoseRanges) {
     EXPECT_LT(loaded, all_rows / 4) << "of " << all_rows << " rows\n" << n.b->log();
     EXPECT_NE(n.a->log().find(id + ": backup started (range diff"), std::string::npos) << n.a->log();
   }
+
+  // full_sync.range_diff false: no digest, every row moves.
+  n.b->stop();
+  n.b->config()["full_sync"]["range_diff"] = false;
+  n.b->start();
+  n.db_b.exec("UPDATE orders SET note = 'older' WHERE id = 100");
+  const std::uint64_t before = rows_loaded(n.b->log());
+  std::string id = started_id(n.b->start_full_sync("pull", "a"));
+  ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+  EXPECT_GT(rows_loaded(n.b->log()) - before, all_rows * 9 / 10);  // all but the demo rows
+  EXPECT_NE(n.a->log().find(id + ": backup started\n"), std::string::npos) << n.a->log();
 }
 
 TEST(FullSync, PushFromTheSourceAndReRunChangesNothing) {

@@ -71,6 +71,7 @@ TEST(ConfigLoad, OptionalSectionsTakeDefaults) {
   EXPECT_EQ(r->sync.periodic_interval_s, 30);
   EXPECT_EQ(r->full_sync.chunk_bytes, 4u << 20);
   EXPECT_TRUE(r->full_sync.verify);
+  EXPECT_TRUE(r->full_sync.range_diff);
   EXPECT_EQ(r->full_sync.bandwidth_limit_mbps, 0);
   EXPECT_FALSE(r->notify.webhook.has_value());
   EXPECT_TRUE(r->peers.empty());
@@ -145,6 +146,8 @@ std::vector<BadConfig> bad_configs() {
        "full_sync.bandwidth_limit_mbps", "between"},
       {"compression_as_string", [](json& j) { j["full_sync"]["compression"] = "yes"; },
        "full_sync.compression", "true or false"},
+      {"range_diff_as_number", [](json& j) { j["full_sync"]["range_diff"] = 1; },
+       "full_sync.range_diff", "true or false"},
       {"bad_table_pattern", [](json& j) { j["sync"]["tables"] = json::array({"users"}); },
        "sync.tables[0]", "schema.table"},
       {"exclude_rows_empty_predicate",
