@@ -310,11 +310,13 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
   DataProgress done = *estimated;
   if (progress) progress(done);
 
-  // The target's digest of each table, where it fits the table as the source sees it.
+  // The target's digest of each table, where it fits the table as the source sees it and
+  // the target holds rows of it (an empty table gets everything: no need to wait for
+  // its range hashes before copying it).
   std::vector<const TableDigest*> digests(catalog->tables.size(), nullptr);
   for (std::size_t i = 0; i < catalog->tables.size(); ++i)
     for (const auto& d : req.target_digest)
-      if (digest_fits(d, catalog->tables[i])) digests[i] = &d;
+      if (digest_fits(d, catalog->tables[i]) && digest_rows(d) > 0) digests[i] = &d;
   std::vector<RangeChoice> choices(catalog->tables.size());
 
   ChecksumWorker checksums(*sums_conn, *catalog, m.snapshot_id, digests, cancel);

@@ -303,6 +303,12 @@ Result<std::vector<TableDigest>> digest_from_json(const nlohmann::json& j) {
   return out;
 }
 
+std::uint64_t digest_rows(const TableDigest& d) {
+  std::uint64_t n = 0;
+  for (const auto& s : d.sums) n += s.rows;
+  return n;
+}
+
 bool digest_fits(const TableDigest& d, const pg::TableInfo& t) {
   if (t.primary_key.empty() || d.schema != t.schema || d.name != t.name ||
       d.key_column != t.primary_key.front() || d.sums.size() != d.bounds.size() + 1)

@@ -84,6 +84,9 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
 nlohmann::json digest_to_json(const std::vector<TableDigest>& digest);
 Result<std::vector<TableDigest>> digest_from_json(const nlohmann::json& j);
 
+// Rows the target holds in the digested table (all ranges).
+std::uint64_t digest_rows(const TableDigest& digest);
+
 // Whether `digest` describes `table` as the source sees it (same key column and type,
 // same hashed columns): only then may the source compare ranges.
 bool digest_fits(const TableDigest& digest, const pg::TableInfo& table);

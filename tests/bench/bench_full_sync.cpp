@@ -219,6 +219,8 @@ bool g_skip_upsert = false;
 // --age recent: node b's copy is aged with age-recent.sql (changes at the new end of the
 // keys) instead of age.sql (every 10th row).
 std::string g_age_script = "age.sql";
+// --no-range-diff: the daemons run with full_sync.range_diff false (every row moves).
+bool g_no_range_diff = false;
 
 SizeResult measure_size(long rows, std::string& machine) {
   SizeResult r;
@@ -265,6 +267,7 @@ SizeResult measure_size(long rows, std::string& machine) {
   for (auto* node : {n.a.get(), n.b.get()}) {  // the defaults an admin gets
     node->config()["full_sync"].erase("chunk_bytes");
     node->config()["full_sync"].erase("stall_after_s");
+    if (g_no_range_diff) node->config()["full_sync"]["range_diff"] = false;
     node->start();
   }
   // The baselines' databases go before c: autovacuum working through their fresh
@@ -429,11 +432,12 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--no-upsert") == 0) g_skip_upsert = true, doc = false;
     else if (std::strcmp(argv[i], "--age") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "recent") == 0)
       g_age_script = "age-recent.sql", doc = false, ++i;
+    else if (std::strcmp(argv[i], "--no-range-diff") == 0) g_no_range_diff = true, doc = false;
     else if (std::strcmp(argv[i], "--bandwidth") == 0 && i + 1 < argc)
       g_bandwidth_mbps = std::atof(argv[++i]), doc = false;
     else if (long v = std::atol(argv[i]); v >= 100) sizes.push_back(v);
     else {
-      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [--bandwidth MBPS] [--age recent] [ROWS>=100 ...]\n");
+      std::fprintf(stderr, "usage: bench_full_sync [--no-doc] [--no-upsert] [--bandwidth MBPS] [--age recent] [--no-range-diff] [ROWS>=100 ...]\n");
       return 2;
     }
   }
