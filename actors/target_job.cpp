@@ -432,9 +432,18 @@ void on_digest_report(Self* self, const worker_report& r) {
   st.cancel.reset();
   if (st.s.state == State::cancelling) return apply(self, Cancelled{});
   if (st.s.state != State::running) return;
-  if (r.kind == "done") st.digest_json = r.detail;
-  else log::warn("job") << st.s.id << ": range digest failed (" << r.detail
-                        << "); the source ships every table whole";
+  // The request that carries it must stay under a peer's 1 MiB body limit (HTTP), with
+  // room for the session: many wide tables could make it larger than the range budget
+  // alone would.
+  constexpr std::size_t kMaxDigestJson = 768 << 10;
+  if (r.kind != "done")
+    log::warn("job") << st.s.id << ": range digest failed (" << r.detail
+                     << "); the source ships every table whole";
+  else if (r.detail.size() > kMaxDigestJson)
+    log::warn("job") << st.s.id << ": range digest of " << r.detail.size()
+                     << " bytes is over the request limit; the source ships every table whole";
+  else
+    st.digest_json = r.detail;
   with_endpoint(self, [self] { poll_backup(self); });
 }
 
