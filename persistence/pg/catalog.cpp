@@ -79,11 +79,14 @@ std::vector<const ColumnInfo*> TableInfo::copied_columns() const {
 }
 
 Result<SizeEstimate> estimate_size(Connection& conn, const TableInfo& t) {
-  // pg_partition_tree() lists a partitioned table's tree, but no row for a plain table.
+  // pg_partition_tree() lists a partitioned table's tree, but no row for a plain table;
+  // a partitioned root's own reltuples already sums its partitions (ANALYZE), so only
+  // relations holding rows count.
   auto rows = conn.query(
       "SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text, "
       "coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint::text FROM pg_class c "
-      "WHERE c.oid IN (SELECT $1::regclass UNION SELECT relid FROM pg_partition_tree($1::regclass))",
+      "WHERE c.oid IN (SELECT $1::regclass UNION SELECT relid FROM pg_partition_tree($1::regclass)) "
+      "AND c.relkind <> 'p'",
       {qualified_name(conn, t.schema, t.name)});
   if (!rows.ok()) return rows.error();
   return SizeEstimate{std::stoull(rows->at(0)[1].value_or("0")), std::stoull(rows->at(0)[0].value_or("0"))};

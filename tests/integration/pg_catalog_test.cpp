@@ -87,6 +87,24 @@ TEST_F(PgCatalog, PartitionedTableListedOnceThroughItsRoot) {
   EXPECT_EQ(cat.find("public", "events")->primary_key, (std::vector<std::string>{"id", "at"}));
 }
 
+// Size estimates (progress totals, range sizes) count a plain table and a partitioned
+// table's partitions: pg_partition_tree() alone lists no row for a plain table.
+TEST_F(PgCatalog, SizeEstimatesCoverPlainAndPartitionedTables) {
+  db_->exec("INSERT INTO public.nokey SELECT i, 'x' FROM generate_series(1, 3000) i;"
+            "INSERT INTO public.events SELECT i, date '2025-03-01' FROM generate_series(1, 2000) i;"
+            "ANALYZE public.nokey; ANALYZE public.events;");
+  auto conn = pg::Connection::open(db_->conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.error().describe();
+  auto cat = load({});
+  for (auto [name, rows] : {std::pair{"nokey", 3000u}, {"events", 2000u}}) {
+    auto size = pg::estimate_size(*conn, *cat.find("public", name));
+    ASSERT_TRUE(size.ok()) << size.error().describe();
+    EXPECT_EQ(size->rows, rows) << name;
+    EXPECT_GT(size->bytes, 0u) << name;
+  }
+  db_->exec("TRUNCATE public.nokey, public.events");
+}
+
 TEST_F(PgCatalog, ColumnsKeysIdentityGeneratedSequences) {
   auto cat = load({});
   const auto* child = cat.find("public", "child");
