@@ -28,9 +28,6 @@ std::vector<std::string> copied_names(const pg::TableInfo& t) {
   return out;
 }
 
-std::string from_clause(const pg::Connection& conn, const pg::TableInfo& t) {
-  return table_from_clause(conn, t);
-}
 
 // The rows a backup copies: the kept ones, and of those only the ranges shipped when
 // `ranges` is given.
@@ -38,7 +35,7 @@ std::string select_sql(const pg::Connection& conn, const pg::TableInfo& t,
                        const std::optional<ManifestRanges>& ranges) {
   std::string cols;
   for (const auto& c : copied_names(t)) cols += (cols.empty() ? "t." : ", t.") + conn.quote_ident(c);
-  std::string sql = "SELECT " + cols + " FROM " + from_clause(conn, t);
+  std::string sql = "SELECT " + cols + " FROM " + table_from_clause(conn, t);
   std::string where = kept_rows_condition(t.exclude_predicate);
   if (ranges) where += (where.empty() ? "" : " AND ") + in_ranges_sql(conn, "t", *ranges);
   if (!where.empty()) sql += " WHERE " + where;
@@ -54,7 +51,7 @@ struct RangeChoice {
 
 Result<RangeChoice> choose_ranges(pg::Connection& conn, const pg::TableInfo& t,
                                   const TableDigest& digest) {
-  auto hashes = hash_ranges(conn, from_clause(conn, t), kept_rows_condition(t.exclude_predicate), digest);
+  auto hashes = hash_ranges(conn, table_from_clause(conn, t), kept_rows_condition(t.exclude_predicate), digest);
   if (!hashes.ok()) return hashes.error();
   RangeChoice c;
   c.total = hashes->total;
@@ -163,7 +160,7 @@ class ChecksumWorker {
       if (digests_[i]) continue;
       if (cancel_.cancelled() || stop_) return cancelled_error("backup");
       const auto& t = catalog_.tables[i];
-      auto sum = run_checksum(conn_, checksum_sql(conn_, from_clause(conn_, t), "t", hashed_columns(t),
+      auto sum = run_checksum(conn_, checksum_sql(conn_, table_from_clause(conn_, t), "t", hashed_columns(t),
                                                   kept_rows_condition(t.exclude_predicate),
                                                   kBackupRowHash));
       if (!sum.ok()) return in_table(t, sum.error());

@@ -11,17 +11,12 @@
 namespace tandem {
 namespace {
 
-bool is_text_type(const std::string& type) {
-  static const std::regex text("text|character varying(\\([0-9]+\\))?");
-  return std::regex_match(type, text);
-}
-
 // The key column as compared for ranges: text under "C", so both sides order alike
 // whatever their collations.
 std::string key_sql(const pg::Connection& conn, const std::string& alias,
                     const std::string& key_column, const std::string& key_type) {
   std::string key = alias + "." + conn.quote_ident(key_column);
-  return is_text_type(key_type) ? key + " COLLATE \"C\"" : key;
+  return is_plain_text(key_type) ? key + " COLLATE \"C\"" : key;
 }
 
 
@@ -116,7 +111,7 @@ bool can_cut_ranges(const std::string& type) {
   static const std::regex exact(
       "smallint|integer|bigint|uuid|date|"
       "timestamp(\\([0-6]\\))? with(out)? time zone");
-  return std::regex_match(type, exact) || is_text_type(type);
+  return std::regex_match(type, exact) || is_plain_text(type);
 }
 
 std::string range_number_sql(const pg::Connection& conn, const std::string& alias,

@@ -15,14 +15,12 @@ bool hashes_exactly(const std::string& type) {
   return std::regex_match(type, exact);
 }
 
-// Text types are hashed under the "C" collation: bytewise, whatever the column's own
-// collation (a nondeterministic one hashes case-folded keys).
+}  // namespace
+
 bool is_plain_text(const std::string& type) {
   static const std::regex text("text|character varying(\\([0-9]+\\))?");
   return std::regex_match(type, text);
 }
-
-}  // namespace
 
 const char* to_string(RowHash h) { return h == RowHash::typed ? "typed" : "text"; }
 

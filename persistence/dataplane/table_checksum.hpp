@@ -42,6 +42,10 @@ struct HashedColumn {
   std::string type;  // format_type(), as in the catalog and the manifest
 };
 
+// text or varchar(n): compared and hashed under COLLATE "C" (bytewise, whatever the
+// column's own collation; a nondeterministic one would fold case).
+bool is_plain_text(const std::string& type);
+
 // The SQL expression (a bigint) hashing one row of `alias`.
 std::string row_hash_sql(const pg::Connection& conn, const std::string& alias,
                          const std::vector<HashedColumn>& columns, RowHash kind);
