@@ -103,7 +103,8 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
            std::to_string(stats->rows_inserted) + ", updated " + std::to_string(stats->rows_updated) +
            ", deleted " + std::to_string(stats->rows_deleted) + "; empty tables loaded directly " +
            std::to_string(stats->tables_loaded_directly) + " (" + std::to_string(stats->tables_bulk_loaded) +
-           " without per-row checks)";
+           " without per-row checks, " + std::to_string(stats->indexes_rebuilt) + " indexes built after the load" +
+           (stats->indexes_kept_because.empty() ? "" : "; indexes kept: " + stats->indexes_kept_because) + ")";
   }
   auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel);
   if (!st.ok()) return st.error();

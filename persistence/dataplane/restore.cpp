@@ -11,7 +11,9 @@
 //      the table (here, so their parents' rows are already merged) without per-row
 //      foreign-key checks and triggers where allowed (bulk_load.hpp); the others are
 //      merged from staging as soon as the loader has committed theirs.
-//   4. the foreign keys of the tables loaded without per-row checks, proven set-based.
+//   4. the indexes and keys of the fast-path tables, dropped before their load, built
+//      again (index_rebuild.hpp); the foreign keys of the tables loaded without per-row
+//      checks that this did not re-add, proven set-based.
 //   5. sequences past the highest value; COMMIT.
 // Any error or a cancel: ROLLBACK and the staging tables dropped, so the target is as
 // before.
@@ -22,6 +24,7 @@
 
 #include "persistence/dataplane/bulk_load.hpp"
 #include "persistence/dataplane/chunk_copy.hpp"
+#include "persistence/dataplane/index_rebuild.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/dataplane/staging_loader.hpp"
 
@@ -67,6 +70,7 @@ class RestoreRun {
         return fail(s.error(), p.target.qualified());
       }
     }
+    if (auto s = drop_indexes_of_empty_tables(direct); !s.ok()) return s.error();
     if (!staged.empty())
       if (auto s = loader_.start(conninfo, staged); !s.ok()) return fail(s.error(), "staging");
     if (plan_.mode == SyncMode::mirror)
@@ -80,8 +84,16 @@ class RestoreRun {
     for (std::size_t i = 0; i < plan_.tables.size(); ++i)
       if (auto s = apply(i, direct[i]); !s.ok()) return s.error();
     loader_.stop();
-    for (const auto& [table, checks] : unchecked_)
+    if (!rebuild_.empty())
+      if (auto s = rebuild_indexes(conn_, rebuild_); !s.ok()) return fail(s.error(), "the tables loaded directly");
+    for (auto& [table, checks] : unchecked_) {
+      checks.erase(std::remove_if(checks.begin(), checks.end(),
+                                  [&, &t = table](const ForeignKeyCheck& c) {
+                                    return rebuild_.rebuilds_foreign_key(t, c.constraint);
+                                  }),
+                   checks.end());
       if (auto s = prove_foreign_keys(conn_, table, checks); !s.ok()) return fail(s.error(), table);
+    }
     for (const auto& p : plan_.tables)
       for (const auto& sql : p.sequence_updates)
         if (auto r = step(p, sql); !r.ok()) return r.error();
@@ -109,6 +121,25 @@ class RestoreRun {
 
   Status staged_ready(std::size_t i) {
     if (auto s = loader_.wait_for(i); !s.ok()) return fail(s.error(), plan_.tables[i].target.qualified());
+    return ok_status();
+  }
+
+  // Step 1's end: the fast-path tables lose the indexes and keys that can be built again
+  // after their load (the drops roll back with the transaction).
+  Status drop_indexes_of_empty_tables(const std::vector<bool>& direct) {
+    std::vector<std::string> tables;
+    for (std::size_t i = 0; i < plan_.tables.size(); ++i)
+      if (direct[i]) tables.push_back(pg::qualified_name(conn_, plan_.tables[i].target.schema, plan_.tables[i].target.name));
+    auto planned = plan_index_rebuild(conn_, tables);
+    if (!planned.ok()) return fail(planned.error(), "the tables loaded directly");
+    auto refused = drop_for_rebuild(conn_, *planned);
+    if (!refused.ok()) return fail(refused.error(), "the tables loaded directly");
+    if (!refused->empty()) {
+      stats_.indexes_kept_because = *refused;
+      return ok_status();
+    }
+    rebuild_ = std::move(*planned);
+    stats_.indexes_rebuilt = rebuild_.index_count();
     return ok_status();
   }
 
@@ -182,6 +213,7 @@ class RestoreRun {
   std::uint64_t rows_loaded_ = 0;
   RestoreStats stats_;
   bool may_suspend_checks_ = true;
+  IndexRebuild rebuild_;  // what step 1 dropped and step 4 builds again
   std::vector<std::pair<std::string, std::vector<ForeignKeyCheck>>> unchecked_;
   StagingLoader loader_;  // last: destroyed (stopped) first
 };

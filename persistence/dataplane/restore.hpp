@@ -37,6 +37,8 @@ struct RestoreStats {
   std::uint64_t rows_deleted = 0;   // mirror mode
   std::uint64_t tables_loaded_directly = 0;  // empty target tables: plain COPY
   std::uint64_t tables_bulk_loaded = 0;      // … of them without per-row checks (bulk_load.hpp)
+  std::uint64_t indexes_rebuilt = 0;         // … their indexes built after the load (index_rebuild.hpp)
+  std::string indexes_kept_because;          // why none were, when some could have been
 };
 
 Result<RestoreStats> run_restore(const RestoreRequest& req, const Manifest& manifest,

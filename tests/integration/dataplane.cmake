@@ -40,3 +40,8 @@ tandem_add_test(dataplane_range_diff_tests LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/dataplane_range_diff_test.cpp
   LIBS tandem_dataplane_test_support
   TIMEOUT 120)
+
+tandem_add_test(dataplane_index_rebuild_tests LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/dataplane_index_rebuild_test.cpp
+  LIBS tandem_dataplane_test_support
+  TIMEOUT 120)
