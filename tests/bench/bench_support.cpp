@@ -1,5 +1,7 @@
 #include "tests/bench/bench_support.hpp"
 
+#include "persistence/spool/spool.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -150,6 +152,20 @@ double loopback_tcp_seconds(std::uint64_t bytes) {
   if (write_failed || got != bytes)
     throw std::runtime_error("loopback TCP: " + std::to_string(got) + " of " + std::to_string(bytes) + " bytes arrived");
   return seconds;
+}
+
+double durable_store_seconds(std::uint64_t bytes, std::uint64_t files) {
+  files = std::max<std::uint64_t>(files, 1);
+  ScratchDir dir("tandem-store");
+  auto spool = Spool::open(dir.file("spool"));
+  if (!spool) throw std::runtime_error("spool: " + spool.error().describe());
+  std::string chunk(static_cast<std::size_t>(bytes / files), '\0');
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>((i * 2654435761u) >> 13);
+  auto t0 = Clock::now();
+  for (std::uint64_t i = 0; i < files; ++i)
+    if (auto c = spool->write_chunk(i, 0, 1, chunk, false); !c)
+      throw std::runtime_error("durable store: " + c.error().describe());
+  return seconds_since(t0);
 }
 
 void clone_database(const test::PgSandbox& s, const std::string& name, const std::string& from) {

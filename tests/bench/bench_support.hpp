@@ -71,6 +71,12 @@ Timing dump_restore(const test::PgSandbox& from, const std::string& from_db,
 // them. The wall time from the first write to the last byte read.
 double loopback_tcp_seconds(std::uint64_t bytes);
 
+// The other ceiling for a transfer: storing `bytes` durably as `files` chunk files of
+// equal size, the way a transfer stores what it receives (Spool::write_chunk without
+// compression: CRC32, write, fsync), in a scratch spool under the temp directory (the
+// disk the daemons' state dirs are on). No network.
+double durable_store_seconds(std::uint64_t bytes, std::uint64_t files);
+
 // CREATE DATABASE `name` [TEMPLATE `from`]; retries for up to 30 s because a template
 // cannot be copied while anyone (autovacuum) is connected to it.
 void clone_database(const test::PgSandbox& s, const std::string& name, const std::string& from = "");
