@@ -21,6 +21,7 @@
 // make the DROP fail; then nothing is dropped and the load runs as before.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,13 @@
 #include "persistence/pg/connection.hpp"
 
 namespace tandem {
+
+// Only into a database not yet in use: while the restore runs, the tables whose indexes
+// are rebuilt are locked (ACCESS EXCLUSIVE), so an application reading them would wait
+// for the whole restore. A target where every synced table is empty or holds fewer than
+// kInUseRows rows (a fresh install, perhaps with seeded lookup rows) gets the rebuild;
+// one with a bigger table keeps its indexes.
+constexpr std::uint64_t kInUseRows = 1000;
 
 struct IndexRebuildStep {
   std::string table;     // "schema.name", for messages

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "persistence/dataplane/index_rebuild.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
 
 namespace tandem {
@@ -162,7 +163,8 @@ void compile_table_sql(const pg::Connection& conn, SyncMode mode, const Manifest
                                  [&](const std::string& c) { return "t." + q(c) + " = s." + q(c); },
                                  " AND ") +
                             ")";
-  p.is_empty = "SELECT NOT EXISTS (SELECT 1 FROM " + p.target_from + ")";
+  p.rows_held = "SELECT count(*) FROM (SELECT 1 FROM " + p.target_from + " LIMIT " +
+                std::to_string(kInUseRows) + ") held";
   p.drop_staging = "DROP TABLE IF EXISTS " + qstaging;
   // AS SELECT … WITH NO DATA keeps each column's exact type (domains, enums, arrays,
   // typmods) and none of the constraints, identity or defaults.

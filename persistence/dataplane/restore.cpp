@@ -2,7 +2,8 @@
 //
 //   BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL tandem.origin = '<source>';
 //   kRestoreSettings; [SET CONSTRAINTS ALL DEFERRED]
-//   1. per table (parents first), an empty target table is marked for the fast path;
+//   1. per table (parents first), an empty target table is marked for the fast path
+//      (and, in a database not yet in use, loses the indexes it gets back in step 4);
 //      the others are handed to the staging loader (staging_loader.hpp), which loads
 //      them on a second connection, committed one by one, while this one merges.
 //   2. mirror mode: once every staging table is in, delete kept target rows the source
@@ -57,11 +58,14 @@ class RestoreRun {
 
     std::vector<bool> direct(plan_.tables.size(), false);
     std::vector<std::size_t> staged;
+    std::string in_use;  // a table holding kInUseRows rows or more, if any
     for (std::size_t i = 0; i < plan_.tables.size(); ++i) {
       const auto& p = plan_.tables[i];
-      auto empty = step(p, p.is_empty);
-      if (!empty.ok()) return empty.error();
-      direct[i] = empty->at(0)[0].value_or("f") == "t";
+      auto held = step(p, p.rows_held);
+      if (!held.ok()) return held.error();
+      const std::uint64_t rows = to_u64(held->at(0)[0]);
+      direct[i] = rows == 0;
+      if (rows >= kInUseRows && in_use.empty()) in_use = p.target.qualified();
       if (!direct[i]) {
         staged.push_back(i);
       } else if (auto s = conn_.exec(p.drop_staging); !s.ok()) {
@@ -70,7 +74,11 @@ class RestoreRun {
         return fail(s.error(), p.target.qualified());
       }
     }
-    if (auto s = drop_indexes_of_empty_tables(direct); !s.ok()) return s.error();
+    if (!in_use.empty() && std::find(direct.begin(), direct.end(), true) != direct.end())
+      stats_.indexes_kept_because = "the target is in use (" + in_use + " holds " +
+                                    std::to_string(kInUseRows) + " rows or more), so no table is locked for the restore";
+    else if (auto s = drop_indexes_of_empty_tables(direct); !s.ok())
+      return s.error();
     if (!staged.empty())
       if (auto s = loader_.start(conninfo, staged); !s.ok()) return fail(s.error(), "staging");
     if (plan_.mode == SyncMode::mirror)

@@ -53,7 +53,7 @@ struct TablePlan {
   std::string staging_from;       // "tandem_staging"."<session>_<i>" s
   std::string staging_keys;       // "EXISTS (SELECT 1 FROM staging s WHERE s.pk = t.pk …)"
   std::string staging_keys_reversed;  // "EXISTS (SELECT 1 FROM target t WHERE t.pk = s.pk …)"
-  std::string is_empty;           // SELECT NOT EXISTS (SELECT 1 FROM target): the fast path
+  std::string rows_held;          // the target's rows, counted up to kInUseRows: 0 takes the fast path
   std::string drop_staging;       // DROP TABLE IF EXISTS staging (a resumed restore)
   std::string analyze_staging;    // ANALYZE staging, so the merge gets a sane plan
   bool has_key() const { return !target.primary_key.empty(); }

@@ -1,7 +1,8 @@
 // Empty target tables get their indexes and keys built after the load (as pg_restore
 // does), inside the restore transaction: afterwards every index and constraint is what
 // it was, definitions, deferrability and foreign-key actions included; what cannot be
-// recreated exactly is left in place; a failure puts the old ones back.
+// recreated exactly is left in place; a failure puts the old ones back; a target in use
+// keeps them all.
 #include <gtest/gtest.h>
 
 #include "tests/integration/dataplane_test_support.hpp"
@@ -96,6 +97,20 @@ TEST_F(DataplaneIndexRebuild, EmptyTablesGetTheirIndexesBuiltAfterTheLoadExactly
   // ON DELETE CASCADE came back with the key.
   target().exec("DELETE FROM public.parents WHERE id = 1");
   EXPECT_EQ(target().scalar("SELECT count(*) FROM public.children WHERE parent_id = 1"), "0");
+}
+
+// A target in use (a table with 1000 rows or more) keeps every index: rebuilding would
+// lock its empty tables, and an application reading them, for the whole restore.
+TEST_F(DataplaneIndexRebuild, ATargetInUseKeepsItsIndexesSoNothingWaitsOnALock) {
+  target().exec("INSERT INTO public.tree SELECT i, NULL FROM generate_series(1, 1000) i");
+  const std::string oids = index_oids(target(), "public.parents");
+  auto out = full_sync(source(), target());
+  ASSERT_TRUE(out.ok()) << out.describe();
+  EXPECT_EQ(out.stats.indexes_rebuilt, 0u);
+  EXPECT_NE(out.stats.indexes_kept_because.find("in use (public.tree holds 1000 rows"), std::string::npos)
+      << out.stats.indexes_kept_because;
+  EXPECT_EQ(index_oids(target(), "public.parents"), oids);
+  EXPECT_EQ(table_checksums(source()).at("public.children"), table_checksums(target()).at("public.children"));
 }
 
 TEST_F(DataplaneIndexRebuild, ADuplicateUnderAnIndexOnlyTheTargetHasFailsAndPutsEveryIndexBack) {
