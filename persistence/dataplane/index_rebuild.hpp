@@ -12,13 +12,13 @@
 // unpartitioned tables the role owns, and the foreign keys that reference those (they
 // must go while their index is gone). Left in place, maintained row by row as before:
 // anything the rebuild could not recreate exactly from pg_get_indexdef /
-// pg_get_constraintdef — an index in another tablespace, a comment on it, a key's
-// index with storage parameters (fillfactor), the replica
-// identity or CLUSTER index, per-column statistics targets, an index attached to a
-// partitioned index, exclusion constraints — and a key that a table outside the
-// rebuild references (its foreign key would have to be validated against a table that
-// keeps rows). Objects that depend on a constraint (a view grouped by a primary key)
-// make the DROP fail; then nothing is dropped and the load runs as before.
+// pg_get_constraintdef — an index in another tablespace, a comment on it, a key's index
+// with storage parameters (fillfactor), the replica identity or CLUSTER index,
+// per-column statistics targets, an index attached to a partitioned index, exclusion
+// constraints — and a key that a table outside the rebuild references (its foreign key
+// would have to be validated against a table that keeps rows). Objects that depend on a
+// constraint (a view grouped by a primary key) make the DROP fail; then nothing is
+// dropped and the load runs as before.
 #pragma once
 
 #include <cstdint>
