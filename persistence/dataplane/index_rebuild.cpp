@@ -117,8 +117,9 @@ Result<std::string> drop_for_rebuild(pg::Connection& conn, const IndexRebuild& p
   return std::string();
 }
 
-Status rebuild_indexes(pg::Connection& conn, const IndexRebuild& plan) {
+Status rebuild_indexes(pg::Connection& conn, const IndexRebuild& plan, const CancelToken& cancel) {
   for (auto it = plan.steps.rbegin(); it != plan.steps.rend(); ++it) {
+    if (cancel.cancelled()) return cancelled_error("restore");
     if (auto s = conn.exec(it->create_sql); !s.ok()) {
       bool fkey = it->what == "foreign key" &&
                   s.error().message.find("violates foreign key constraint") != std::string::npos;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "persistence/dataplane/phase_control.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace tandem {
@@ -64,7 +65,8 @@ Result<IndexRebuild> plan_index_rebuild(pg::Connection& conn, const std::vector<
 Result<std::string> drop_for_rebuild(pg::Connection& conn, const IndexRebuild& plan);
 
 // Builds everything again (constraints, indexes, then foreign keys, which validates
-// them); an error names the object and its table.
-Status rebuild_indexes(pg::Connection& conn, const IndexRebuild& plan);
+// them); an error names the object and its table. Stops before the next statement once
+// `cancel` is set (the statement running then is cancelled by the caller's PQcancel).
+Status rebuild_indexes(pg::Connection& conn, const IndexRebuild& plan, const CancelToken& cancel);
 
 }  // namespace tandem

@@ -93,7 +93,7 @@ class RestoreRun {
       if (auto s = apply(i, direct[i]); !s.ok()) return s.error();
     loader_.stop();
     if (!rebuild_.empty())
-      if (auto s = rebuild_indexes(conn_, rebuild_); !s.ok()) return fail(s.error(), "the tables loaded directly");
+      if (auto s = rebuild_indexes(conn_, rebuild_, cancel_); !s.ok()) return fail(s.error(), "the tables loaded directly");
     for (auto& [table, checks] : unchecked_) {
       checks.erase(std::remove_if(checks.begin(), checks.end(),
                                   [&, &t = table](const ForeignKeyCheck& c) {
