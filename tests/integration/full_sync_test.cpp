@@ -56,12 +56,17 @@ std::uint64_t rows_loaded(const std::string& log) {
 // Range diff: a copy that differs in a few key ranges gets only those ranges, over the
 // actor link and over HTTP (the digest rides on the first backup request).
 TEST(FullSync, CopyThatDiffersInAFewRangesGetsOnlyThoseRanges) {
-  // Periodic sync would carry b's edits to a (and make the full sync a no-op) if a round
-  // fell between an edit and the full sync: keep it out of this test.
-  TwoNodes n(0.05, false);
-  for (auto* node : {n.a.get(), n.b.get()}) node->config()["sync"]["periodic_interval_s"] = 86400;
-  n.a->start();
-  n.b->start();
+  // Periodic sync would carry b's edits to a (a's first round comes 1 s after its start,
+  // whatever the interval) and make the next full sync a no-op, or give a the edits of
+  // the round before: paused on both nodes before anything is edited.
+  TwoNodes n;
+  for (auto* node : {n.a.get(), n.b.get()}) {
+    ASSERT_EQ(node->post("/api/admin/sync/periodic/pause").status, 200) << node->id();
+    ASSERT_TRUE(wait_until([&] {  // "paused" only once no round is running
+      auto peers = node->get("/api/admin/sync/periodic").json()["peers"];
+      return !peers.empty() && peers[0].value("state", "") == "paused";
+    }, std::chrono::seconds(10))) << node->id() << node->log();
+  }
   std::string first = started_id(n.b->start_full_sync("pull", "a"));
   ASSERT_EQ(n.b->wait_finished(first).value("state", ""), "succeeded") << n.b->log();
   ASSERT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
