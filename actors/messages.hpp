@@ -58,18 +58,19 @@ typename Inspector::result_type inspect(Inspector& f, peer_reply& x) {
 
 // The answer to backup: how far the source's backup is; the manifest when done.
 struct backup_status {
-  std::string state;  // "running", "done", "failed", "gone", "refused"
+  std::string state;  // "running", "probed", "done", "failed", "gone", "refused"
   std::uint64_t bytes_done = 0;
   std::uint64_t bytes_total = 0;
   std::uint64_t rows_done = 0;
   std::uint64_t rows_total = 0;
   std::string manifest_json;  // when done
   std::string error;          // when failed
+  std::string probe_verdict;  // state "probed": the source's verdict on the range probe (JSON)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backup_status& x) {
   return f(caf::meta::type_name("tandem::backup_status"), x.state, x.bytes_done, x.bytes_total,
-           x.rows_done, x.rows_total, x.manifest_json, x.error);
+           x.rows_done, x.rows_total, x.manifest_json, x.error, x.probe_verdict);
 }
 
 // The answer to chunk: the stored bytes of one chunk and its checksum.

@@ -17,21 +17,30 @@ Result<json> parse_object(const std::string& text, const char* what) {
 
 }  // namespace
 
-std::string backup_request_body(const std::string& session_json, const std::string& digest_json) {
-  if (digest_json.empty()) return session_json;
+std::string backup_request_body(const std::string& session_json, const std::string& digest_json,
+                                const std::string& probe_json) {
+  if (digest_json.empty() && probe_json.empty()) return session_json;
   auto j = json::parse(session_json, nullptr, false);
-  auto d = json::parse(digest_json, nullptr, false);
-  if (!j.is_object() || d.is_discarded()) return session_json;
-  j["rangeDigest"] = std::move(d);
+  if (!j.is_object()) return session_json;
+  for (const auto& [key, text] : {std::pair{"rangeDigest", &digest_json}, std::pair{"rangeProbe", &probe_json}}) {
+    if (text->empty()) continue;
+    auto d = json::parse(*text, nullptr, false);
+    if (!d.is_discarded()) j[key] = std::move(d);
+  }
   return j.dump();
 }
 
 BackupRequestBody split_backup_request(const std::string& body) {
   auto j = json::parse(body, nullptr, false);
-  if (!j.is_object() || !j.contains("rangeDigest")) return {body, ""};
-  std::string digest = j["rangeDigest"].dump();
-  j.erase("rangeDigest");
-  return {j.dump(), digest};
+  if (!j.is_object() || (!j.contains("rangeDigest") && !j.contains("rangeProbe"))) return {body, "", ""};
+  BackupRequestBody out;
+  for (const auto& [key, text] : {std::pair{"rangeDigest", &out.digest_json}, std::pair{"rangeProbe", &out.probe_json}}) {
+    if (!j.contains(key)) continue;
+    *text = j[key].dump();
+    j.erase(key);
+  }
+  out.session_json = j.dump();
+  return out;
 }
 
 std::string peer_reply_to_json(const peer_reply& r) {
@@ -52,7 +61,7 @@ Result<peer_reply> peer_reply_from_json(const std::string& text) {
 std::string backup_status_to_json(const backup_status& b) {
   return json{{"state", b.state},         {"bytesDone", b.bytes_done}, {"bytesTotal", b.bytes_total},
               {"rowsDone", b.rows_done},  {"rowsTotal", b.rows_total}, {"manifest", b.manifest_json},
-              {"error", b.error}}
+              {"error", b.error},         {"probeVerdict", b.probe_verdict}}
       .dump();
 }
 
@@ -68,6 +77,7 @@ Result<backup_status> backup_status_from_json(const std::string& text) {
     b.rows_total = j->value("rowsTotal", std::uint64_t{0});
     b.manifest_json = j->value("manifest", "");
     b.error = j->value("error", "");
+    b.probe_verdict = j->value("probeVerdict", "");
     return b;
   } catch (const json::exception& e) {
     return make_error("peer_http", std::string("the peer's backup status: ") + e.what());

@@ -14,12 +14,16 @@ namespace tandem {
 std::string peer_reply_to_json(const peer_reply& r);
 Result<peer_reply> peer_reply_from_json(const std::string& text);
 
-// The backup request's body: the target's session as JSON and, in the first request of
-// an attempt, its range digest (dataplane/range_digest.hpp) under "rangeDigest" ("" none).
-std::string backup_request_body(const std::string& session_json, const std::string& digest_json);
+// The backup request's body: the target's session as JSON and, before the backup starts,
+// its range probe under "rangeProbe" (dataplane/range_probe.hpp: the source answers with
+// its verdict, state "probed", and does not start the backup yet) or, in the request
+// that starts it, its range digest (range_digest.hpp) under "rangeDigest" ("" none).
+std::string backup_request_body(const std::string& session_json, const std::string& digest_json,
+                                const std::string& probe_json = "");
 struct BackupRequestBody {
-  std::string session_json;  // without "rangeDigest"
+  std::string session_json;  // without "rangeDigest" and "rangeProbe"
   std::string digest_json;   // "" when the request carries none
+  std::string probe_json;    // "" when the request carries none
 };
 BackupRequestBody split_backup_request(const std::string& body);
 

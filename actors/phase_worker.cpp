@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <mutex>
+#include <set>
 
 #include "actors/messages.hpp"
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
 #include "persistence/dataplane/backup.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
@@ -28,7 +30,9 @@ std::int64_t wall_ms() {
 
 const char* task_phase(WorkerTask t) {
   switch (t) {
-    case WorkerTask::digest: return "backup";  // part of the backup phase
+    case WorkerTask::probe:  // the range diff's steps are part of the backup phase
+    case WorkerTask::judge_probe:
+    case WorkerTask::digest: return "backup";
     case WorkerTask::backup: return "backup";
     case WorkerTask::convert: return "convert";
     case WorkerTask::restore: return "restore";
@@ -51,8 +55,25 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     if (!st.ok()) return st.error();
     return std::string("staging dropped");
   }
+  if (o.task == WorkerTask::probe) {
+    auto probe = run_range_probe(conninfo, ctx.selection(), *o.cancel);
+    if (!probe.ok()) return probe.error();
+    return digest_to_json(*probe).dump();
+  }
+  if (o.task == WorkerTask::judge_probe) {
+    auto probe = digest_from_json(nlohmann::json::parse(o.input_json, nullptr, false));
+    if (!probe.ok()) return probe.error();
+    auto verdict = judge_range_probe(conninfo, ctx.selection(), *probe, *o.cancel);
+    if (!verdict.ok()) return verdict.error();
+    return verdict_to_json(*verdict).dump();
+  }
   if (o.task == WorkerTask::digest) {
-    auto digest = run_digest(conninfo, ctx.selection(), *o.cancel);
+    std::set<std::string> leave_out;  // the target job's own list
+    auto names = nlohmann::json::parse(o.input_json, nullptr, false);
+    if (names.is_array())
+      for (const auto& n : names)
+        if (n.is_string()) leave_out.insert(n.get<std::string>());
+    auto digest = run_digest(conninfo, ctx.selection(), *o.cancel, leave_out);
     if (!digest.ok()) return digest.error();
     return digest_to_json(*digest).dump();
   }
@@ -61,9 +82,9 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
 
   if (o.task == WorkerTask::backup) {
     BackupRequest req;
-    if (!o.digest_json.empty()) {
+    if (!o.input_json.empty()) {
       // A digest that does not parse only costs the saving: every table ships whole.
-      auto digest = digest_from_json(nlohmann::json::parse(o.digest_json, nullptr, false));
+      auto digest = digest_from_json(nlohmann::json::parse(o.input_json, nullptr, false));
       if (digest.ok()) req.target_digest = std::move(*digest);
       else log::warn("source") << s.id << ": " << digest.error().describe() << "; shipping every table whole";
     }

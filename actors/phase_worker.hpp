@@ -16,16 +16,19 @@
 
 namespace tandem {
 
-// digest: the target's range digest (dataplane/range_digest.hpp), run in the backup phase
-// before the backup is asked for; its report's detail is the digest as JSON.
-enum class WorkerTask { digest, backup, convert, restore, verify, drop_staging };
+// Range diff, all in the backup phase before the backup itself (dataplane/range_probe.hpp,
+// range_digest.hpp): probe, the target's probe of its big tables (detail: the probe as
+// JSON); judge_probe, the source's verdict on it (input: the probe; detail: the verdict
+// as JSON); digest, the target's range digest (input: a JSON list of tables to leave
+// out, "" none; detail: the digest as JSON).
+enum class WorkerTask { probe, judge_probe, digest, backup, convert, restore, verify, drop_staging };
 
 struct WorkerOrder {
   WorkerTask task = WorkerTask::backup;
   Session session;                       // as the job knows it when it starts the worker
   std::uint32_t attempt = 0;             // copied into every report (stale-work guard)
   std::shared_ptr<CancelToken> cancel;   // the job keeps the other reference
-  std::string digest_json;               // backup: the target's range digest ("" none)
+  std::string input_json;                // backup: the target's range digest ("" none); see above
 };
 
 caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::actor job,

@@ -14,6 +14,7 @@
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
@@ -40,6 +41,10 @@ struct source_job_state {
   std::shared_ptr<CancelToken> cancel;
   worker_report last;  // the worker's latest report
   std::optional<Manifest> manifest;
+  // Range probe (dataplane/range_probe.hpp): judged by a worker before the backup starts;
+  // its verdict answers the target's probe until the backup starts.
+  bool probing = false;
+  std::string probe_verdict;
   steady_clock::time_point last_contact = steady_clock::now();
   static inline const char* name = "source_job";
 };
@@ -131,13 +136,24 @@ backup_status status_of(Self* self) {
   return b;
 }
 
+std::string probe_summary(const std::string& verdict_json) {
+  auto v = verdict_from_json(nlohmann::json::parse(verdict_json, nullptr, false));
+  return v.ok() ? v->summary : v.error().message;
+}
+
+void spawn_worker(Self* self, WorkerTask task, const std::string& input_json) {
+  auto& st = self->state;
+  st.cancel = std::make_shared<CancelToken>();
+  WorkerOrder order{task, st.s, st.s.attempt, st.cancel, input_json};
+  st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
+  self->monitor(st.worker);
+}
+
 void start_backup(Self* self, const std::string& digest_json) {
   auto& st = self->state;
   st.last = worker_report{};
-  st.cancel = std::make_shared<CancelToken>();
-  WorkerOrder order{WorkerTask::backup, st.s, st.s.attempt, st.cancel, digest_json};
-  st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
-  self->monitor(st.worker);
+  st.probe_verdict.clear();
+  spawn_worker(self, WorkerTask::backup, digest_json);
   log::info("source") << st.s.id << ": backup started"
                       << (digest_json.empty() ? "" : " (range diff: the target sent its digest)");
 }
@@ -192,16 +208,38 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
       [=](backup_atom, const std::string& body) -> backup_status {
         auto& st = self->state;
         st.last_contact = steady_clock::now();
-        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended"};
+        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended", {}};
         auto request = split_backup_request(body);
         auto target_view = session_from_json(nlohmann::json::parse(request.session_json, nullptr, false));
         if (target_view.ok() && target_view->attempt > st.s.attempt) record(self, *target_view, "mirror(backup)");
         bool idle = !st.worker || st.last.kind == "failed" || st.last.kind == "cancelled";
+        if (!st.manifest && !request.probe_json.empty() && (idle || st.probing)) {
+          // The target asks whether its digest can pay before it computes it.
+          if (!st.probe_verdict.empty()) {
+            backup_status b{"probed", 0, 0, 0, 0, {}, {}, st.probe_verdict};
+            return b;
+          }
+          if (!st.probing) {
+            st.probing = true;
+            spawn_worker(self, WorkerTask::judge_probe, request.probe_json);
+          }
+          return backup_status{"running", 0, 0, 0, 0, {}, {}, {}};
+        }
+        if (st.probing) return backup_status{"running", 0, 0, 0, 0, {}, {}, {}};
         if (!st.manifest && idle) start_backup(self, request.digest_json);
         return status_of(self);
       },
       [=](const worker_report& r) {
         auto& st = self->state;
+        if (st.probing) {
+          if (r.kind == "progress") return;
+          st.probing = false;
+          st.worker = nullptr;
+          // A probe that could not be judged: the target digests every table, as without it.
+          st.probe_verdict = r.kind == "done" ? r.detail : nlohmann::json{{"error", r.detail}}.dump();
+          log::info("source") << st.s.id << ": range probe: " << probe_summary(st.probe_verdict);
+          return;
+        }
         if (r.kind == "done") {
           auto m = manifest_from_json(nlohmann::json::parse(r.detail, nullptr, false));
           if (m.ok()) st.manifest = *m;

@@ -18,6 +18,7 @@
 #include "actors/spawn.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/journal_sqlite.hpp"
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
@@ -61,9 +62,14 @@ struct target_job_state {
   caf::actor worker;
   SpeedMeter speed;
   Transfer transfer;
-  // Range diff (merge mode): the digest worker runs first in the backup phase; its JSON
-  // rides on the attempt's first backup request that gets an answer.
-  bool digesting = false;
+  // Range diff (merge mode), first in the backup phase: the probe worker, the source's
+  // verdict on the probe (asked with backup requests that carry it), the digest worker
+  // for the tables worth it; the digest rides on the attempt's first backup request that
+  // gets an answer after that.
+  bool digesting = false;             // a probe or digest worker runs
+  WorkerTask range_step = WorkerTask::probe;  // which
+  std::string probe_json;
+  bool verdict_pending = false;       // the probe goes with each backup request until answered
   std::string digest_json;
   bool digest_sent = false;
   State mirrored_state = State::queued;
@@ -252,18 +258,48 @@ void peer_failed(Self* self, std::uint32_t attempt, Phase phase, const caf::erro
 
 // ---- backup: the source runs it; the target polls --------------------------------------
 
+void start_worker(Self* self, WorkerTask task, const std::string& input_json = "");
+
+void start_digest(Self* self, const std::set<std::string>& leave_out) {
+  auto& st = self->state;
+  st.digesting = true;
+  st.range_step = WorkerTask::digest;
+  start_worker(self, WorkerTask::digest, nlohmann::json(leave_out).dump());
+}
+
+// The source's verdict on the probe: digest the tables it found worth it (and those not
+// probed); a verdict that cannot be read costs only the saving: digest them all.
+void on_probe_verdict(Self* self, const std::string& verdict_json) {
+  auto& st = self->state;
+  auto verdict = verdict_from_json(nlohmann::json::parse(verdict_json, nullptr, false));
+  auto probe = digest_from_json(nlohmann::json::parse(st.probe_json, nullptr, false));
+  if (!verdict.ok() || !probe.ok()) {
+    log::warn("job") << st.s.id << ": " << (verdict.ok() ? probe.error() : verdict.error()).describe()
+                     << "; digesting every table";
+    return start_digest(self, {});
+  }
+  auto leave_out = tables_not_worth_digest(*probe, *verdict);
+  log::info("job") << st.s.id << ": range probe: " << verdict->summary;
+  start_digest(self, leave_out);
+}
+
 void poll_backup(Self* self) {
   auto& st = self->state;
   if (st.digesting) return;  // the digest's end asks
   auto attempt = st.s.attempt;
   const bool with_digest = !st.digest_json.empty() && !st.digest_sent;
   self->request(st.endpoint, seconds(st.ctx->peer_request_timeout_s), backup_atom::value, st.token,
-                backup_request_body(session_to_json(st.s).dump(), with_digest ? st.digest_json : ""))
+                backup_request_body(session_to_json(st.s).dump(), with_digest ? st.digest_json : "",
+                                    st.verdict_pending ? st.probe_json : ""))
       .then(
           [=](const backup_status& b) {
             if (!current(self, attempt, Phase::backup)) return;
             auto& st = self->state;
             if (with_digest) st.digest_sent = true;
+            if (b.state == "probed" && st.verdict_pending) {
+              st.verdict_pending = false;
+              return on_probe_verdict(self, b.probe_verdict);
+            }
             if (b.state == "running") {
               apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
                                    b.rows_total});
@@ -401,24 +437,42 @@ void begin_transfer(Self* self) {
 
 // ---- convert, restore, verify: local workers ---------------------------------------------
 
-void start_worker(Self* self, WorkerTask task) {
+void start_worker(Self* self, WorkerTask task, const std::string& input_json) {
   auto& st = self->state;
   st.cancel = std::make_shared<CancelToken>();
-  WorkerOrder order{task, st.s, st.s.attempt, st.cancel, {}};
+  WorkerOrder order{task, st.s, st.s.attempt, st.cancel, input_json};
   st.worker = spawn_phase_worker(self->system(), st.ctx, self, order);
   self->monitor(st.worker);
 }
 
-// The backup phase: in merge mode the target's range digest first (a worker), so the
-// source backs up only the key ranges that differ; then the polls.
+// The backup phase: in merge mode the target's range probe and digest first (workers),
+// so the source backs up only the key ranges that differ; then the polls.
 void begin_backup(Self* self) {
   auto& st = self->state;
   st.digest_json.clear();
   st.digest_sent = false;
+  st.probe_json.clear();
+  st.verdict_pending = false;
   if (st.s.options.mode == SyncMode::merge && st.ctx->config.full_sync.range_diff) {
     st.digesting = true;
-    return start_worker(self, WorkerTask::digest);
+    st.range_step = WorkerTask::probe;
+    return start_worker(self, WorkerTask::probe);
   }
+  with_endpoint(self, [self] { poll_backup(self); });
+}
+
+// The probe worker's report: ask the source's verdict, or digest every table when
+// nothing was probed (no table big enough) or the probe failed.
+void on_probe_report(Self* self, const worker_report& r) {
+  auto& st = self->state;
+  if (r.kind != "done") {
+    log::warn("job") << st.s.id << ": range probe failed (" << r.detail << "); digesting every table";
+    return start_digest(self, {});
+  }
+  auto probe = nlohmann::json::parse(r.detail, nullptr, false);
+  if (!probe.is_array() || probe.empty()) return start_digest(self, {});
+  st.probe_json = r.detail;
+  st.verdict_pending = true;
   with_endpoint(self, [self] { poll_backup(self); });
 }
 
@@ -432,6 +486,7 @@ void on_digest_report(Self* self, const worker_report& r) {
   st.cancel.reset();
   if (st.s.state == State::cancelling) return apply(self, Cancelled{});
   if (st.s.state != State::running) return;
+  if (st.range_step == WorkerTask::probe) return on_probe_report(self, r);
   // The request that carries it must stay under a peer's 1 MiB body limit (HTTP), with
   // room for the session: many wide tables could make it larger than the range budget
   // alone would.
@@ -442,7 +497,7 @@ void on_digest_report(Self* self, const worker_report& r) {
   else if (r.detail.size() > kMaxDigestJson)
     log::warn("job") << st.s.id << ": range digest of " << r.detail.size()
                      << " bytes is over the request limit; the source ships every table whole";
-  else
+  else if (r.detail != "[]")  // every table left out: nothing to send
     st.digest_json = r.detail;
   with_endpoint(self, [self] { poll_backup(self); });
 }

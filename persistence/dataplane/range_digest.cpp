@@ -55,10 +55,6 @@ Result<std::vector<std::string>> cut_bounds(pg::Connection& conn, const pg::Tabl
   return bounds;
 }
 
-bool is_integer_type(const std::string& type) {
-  return type == "smallint" || type == "integer" || type == "bigint";
-}
-
 // Integer keys: `ranges` ranges of equal width between the smallest and the largest key
 // (two index probes, no pass over the table). Sequential keys (serial, identity) fill
 // them evenly; gaps only make some ranges smaller.
@@ -94,8 +90,14 @@ std::vector<std::string> even_uuid_bounds(std::uint64_t ranges) {
   return bounds;
 }
 
-// Rows of the table: the planner's estimate, or a count when it knows nothing useful (a
-// small or never-analyzed table), so that ranges are cut either way.
+}  // namespace
+
+bool is_integer_type(const std::string& type) {
+  return type == "smallint" || type == "integer" || type == "bigint";
+}
+
+// The planner's estimate, or a count when it knows nothing useful (a small or
+// never-analyzed table), so that ranges are cut either way.
 Result<std::uint64_t> estimated_rows(pg::Connection& conn, const pg::TableInfo& t) {
   auto size = pg::estimate_size(conn, t);
   if (!size.ok()) return size.error();
@@ -105,7 +107,9 @@ Result<std::uint64_t> estimated_rows(pg::Connection& conn, const pg::TableInfo& 
   return std::stoull(n->value_or("0"));
 }
 
-}  // namespace
+std::uint64_t rows_per_range(std::uint64_t total_rows) {
+  return std::max(kMinRangeRows, total_rows / kMaxDigestRanges + 1);
+}
 
 bool can_cut_ranges(const std::string& type) {
   static const std::regex exact(
@@ -164,14 +168,14 @@ namespace {
 
 // One table's digest, or nullopt when its key cannot cut ranges.
 Result<std::optional<TableDigest>> digest_table(pg::Connection& conn, const pg::TableInfo& t,
-                                                std::uint64_t rows_per_range) {
+                                                std::uint64_t per_range) {
   if (t.primary_key.empty()) return std::optional<TableDigest>{};
   const pg::ColumnInfo* key = t.column(t.primary_key.front());
   if (!key || !can_cut_ranges(key->type)) return std::optional<TableDigest>{};
   TableDigest d{t.schema, t.name, key->name, key->type, hashed_columns(t), {}, {}};
   auto rows = estimated_rows(conn, t);
   if (!rows.ok()) return rows.error();
-  const std::uint64_t ranges = std::min(kMaxRanges - 1, *rows / rows_per_range + 1);
+  const std::uint64_t ranges = std::min(kMaxRanges - 1, *rows / per_range + 1);
   auto bounds = is_integer_type(key->type) ? even_integer_bounds(conn, t, key->name, ranges)
                : key->type == "uuid"       ? Result<std::vector<std::string>>(even_uuid_bounds(ranges))
                                            : cut_bounds(conn, t, key_sql(conn, "t", key->name, key->type),
@@ -190,7 +194,8 @@ Result<std::optional<TableDigest>> digest_table(pg::Connection& conn, const pg::
 // does the hashing, one backend per connection).
 Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
                                             const pg::TableSelection& selection,
-                                            CancelToken& cancel) {
+                                            CancelToken& cancel,
+                                            const std::set<std::string>& leave_out) {
   if (cancel.cancelled()) return cancelled_error("digest");
   std::vector<pg::Connection> conns;
   for (int i = 0; i < 2; ++i) {
@@ -212,9 +217,11 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
   }
   std::uint64_t total = 0;
   for (auto n : sizes) total += n;
-  const std::uint64_t rows_per_range = std::max(kMinRangeRows, total / kMaxDigestRanges + 1);
-  std::vector<std::size_t> order(tables.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Ranges as if every table were digested: a probe's windows were cut to this size.
+  const std::uint64_t per_range = rows_per_range(total);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < tables.size(); ++i)
+    if (!leave_out.count(tables[i].qualified())) order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return sizes[a] > sizes[b]; });
 
   std::mutex mu;
@@ -230,7 +237,7 @@ Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
         i = order[next++];
       }
       auto d = cancel.cancelled() ? Result<std::optional<TableDigest>>(cancelled_error("digest"))
-                                  : digest_table(conn, tables[i], rows_per_range);
+                                  : digest_table(conn, tables[i], per_range);
       std::lock_guard<std::mutex> lock(mu);
       if (!d.ok()) {
         if (!error) error = make_error(d.error().code, "digest of " + tables[i].qualified() + ": " +

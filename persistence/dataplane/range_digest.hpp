@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,10 +74,22 @@ Result<RangeHashes> hash_ranges(pg::Connection& conn, const std::string& from_cl
                                 const std::string& where, const TableDigest& digest);
 
 // The target's digest of every selected table that can be cut (others are left out:
-// the source ships them whole).
+// the source ships them whole), but those named in `leave_out` ("schema.name": the range
+// probe found the digest would not pay for them, range_probe.hpp).
 Result<std::vector<TableDigest>> run_digest(const std::string& conninfo,
                                             const pg::TableSelection& selection,
-                                            CancelToken& cancel);
+                                            CancelToken& cancel,
+                                            const std::set<std::string>& leave_out = {});
+
+// Rows of a table: the planner's estimate, or a count when it knows nothing useful.
+Result<std::uint64_t> estimated_rows(pg::Connection& conn, const pg::TableInfo& t);
+
+// Rows per range when the selected tables hold `total_rows` in all: at least
+// kMinRangeRows, and no more than kMaxDigestRanges ranges in all.
+std::uint64_t rows_per_range(std::uint64_t total_rows);
+
+// Whether the key type is an integer (smallint, integer, bigint).
+bool is_integer_type(const std::string& type);
 
 // The digest as JSON (it travels from the target to the source), and back: a digest
 // from a peer is checked (key types that can cut ranges, one sum per range, bounds

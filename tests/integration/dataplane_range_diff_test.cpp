@@ -1,12 +1,14 @@
 // Range diff: with the target's digest, the backup ships only the key ranges whose rows
 // differ, and restore + verify still bring the target to the source's rows (merge mode:
 // target-only rows stay). Verify still catches a row changed behind its back in a range
-// that was not shipped, and mirror mode refuses a ranged manifest.
+// that was not shipped, and mirror mode refuses a ranged manifest. The range probe takes
+// out of the digest the tables whose changes fall in every range, and only those.
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include "persistence/dataplane/range_digest.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/dataplane/restore_plan.hpp"
 #include "tests/integration/dataplane_test_support.hpp"
 
@@ -158,6 +160,104 @@ TEST_F(DataplaneRangeDiff, MirrorModeRefusesAManifestWithRanges) {
   ASSERT_EQ(out.failed_phase, "convert") << out.describe();
   EXPECT_NE(out.error.message.find("range"), std::string::npos) << out.error.message;
   EXPECT_EQ(target().scalar("SELECT v FROM public.items WHERE id = 10"), "older");  // untouched
+}
+
+// The range probe (range_probe.hpp), on the 20,000-row items (bigint key) and a uuid-keyed
+// table of as many rows, probed from 10,000 rows.
+class DataplaneRangeProbe : public DataplaneRangeDiff {
+ protected:
+  void SetUp() override {
+    DataplaneRangeDiff::SetUp();
+    both("CREATE TABLE public.events (id uuid PRIMARY KEY, n int);"
+         "INSERT INTO public.events SELECT md5(i::text)::uuid, i FROM generate_series(1, 20000) i;"
+         "ANALYZE public.events;");
+  }
+  static SyncOptions probed() {
+    SyncOptions o = ranged();
+    o.probe_from_rows = 10000;
+    return o;
+  }
+  static std::string events_fingerprint(const PgSandbox& db) {
+    return db.scalar("SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY id)) FROM public.events t");
+  }
+};
+
+TEST_F(DataplaneRangeProbe, ChangesInEveryRangeTakeTheTableOutOfTheDigest) {
+  target().exec("UPDATE public.items SET v = 'older' WHERE id % 10 = 0;"
+                "UPDATE public.events SET n = -n WHERE n % 10 = 0;");
+  auto out = full_sync(source(), target(), probed());
+  ASSERT_TRUE(out.ok()) << out.describe();
+  EXPECT_EQ(out.digest_left_out, (std::set<std::string>{"public.events", "public.items"})) << out.probe_summary;
+  EXPECT_NE(out.probe_summary.find("public.items: 0 of 32 windows alike, ships whole"), std::string::npos)
+      << out.probe_summary;
+  EXPECT_NE(out.probe_summary.find("public.events: 0 of 32 windows alike, ships whole"), std::string::npos)
+      << out.probe_summary;
+  for (const char* name : {"items", "events"}) {
+    const auto& mt = table_of(out.manifest, name);
+    EXPECT_FALSE(mt.ranges.has_value()) << name;
+    EXPECT_EQ(mt.rows, 20000u) << name;
+  }
+  EXPECT_EQ(out.stats.rows_updated, 4000u);
+  EXPECT_EQ(items_fingerprint(source()), items_fingerprint(target()));
+  EXPECT_EQ(events_fingerprint(source()), events_fingerprint(target()));
+}
+
+TEST_F(DataplaneRangeProbe, FewChangedRangesKeepTheDigest) {
+  target().exec("UPDATE public.items SET v = 'older' WHERE id BETWEEN 1001 AND 1005;");
+  auto out = full_sync(source(), target(), probed());
+  ASSERT_TRUE(out.ok()) << out.describe();
+  EXPECT_TRUE(out.digest_left_out.empty()) << out.probe_summary;
+  // At most one window (256 keys of every 625) holds ids 1001-1005.
+  EXPECT_TRUE(out.probe_summary.find("public.items: 31 of 32 windows alike, digest") != std::string::npos ||
+              out.probe_summary.find("public.items: 32 of 32 windows alike, digest") != std::string::npos)
+      << out.probe_summary;
+  EXPECT_NE(out.probe_summary.find("public.events: 32 of 32 windows alike, digest"), std::string::npos)
+      << out.probe_summary;
+  const auto& mt = table_of(out.manifest, "items");
+  ASSERT_TRUE(mt.ranges.has_value());
+  EXPECT_LT(mt.rows, 1500u);
+  EXPECT_EQ(table_of(out.manifest, "events").rows, 0u);
+  EXPECT_EQ(out.stats.rows_updated, 5u);
+  EXPECT_EQ(items_fingerprint(source()), items_fingerprint(target()));
+}
+
+TEST_F(DataplaneRangeProbe, SmallTablesAreNotProbedAndAProbeThatDoesNotFitShipsWhole) {
+  CancelToken cancel;
+  pg::TableSelection all;
+  auto none = run_range_probe(target().conninfo(), all, cancel);  // from kProbeFromRows: 50,000
+  ASSERT_TRUE(none.ok()) << none.error().describe();
+  EXPECT_TRUE(none->empty());
+
+  auto probe = run_range_probe(target().conninfo(), all, cancel, 10000);
+  ASSERT_TRUE(probe.ok()) << probe.error().describe();
+  ASSERT_EQ(probe->size(), 2u);
+  for (const auto& p : *probe) EXPECT_EQ(p.bounds.size(), 2 * kProbeWindows) << p.name;
+  source().exec("ALTER TABLE public.items ADD COLUMN extra int");  // the source hashes other columns
+  auto verdict = judge_range_probe(source().conninfo(), all, *probe, cancel);
+  ASSERT_TRUE(verdict.ok()) << verdict.error().describe();
+  EXPECT_EQ(verdict->worth_digest, std::vector<std::string>{"public.events"}) << verdict->summary;
+  EXPECT_NE(verdict->summary.find("public.items: probe does not fit, ships whole"), std::string::npos)
+      << verdict->summary;
+}
+
+TEST(RangeProbeVerdictJson, RoundTripsAndAFailedJudgementIsAnError) {
+  ProbeVerdict v{{"public.a", "s.\"B\""}, "public.a: 30 of 32 windows alike, digest"};
+  auto back = verdict_from_json(verdict_to_json(v));
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  EXPECT_EQ(back->worth_digest, v.worth_digest);
+  EXPECT_EQ(back->summary, v.summary);
+  auto failed = verdict_from_json(nlohmann::json{{"error", "pg_connect: refused"}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("pg_connect: refused"), std::string::npos);
+  EXPECT_FALSE(verdict_from_json(nlohmann::json::array()).ok());
+  EXPECT_FALSE(verdict_from_json(nlohmann::json{{"digest", "public.a"}}).ok());
+  // Tables probed and not in the verdict are the ones left out of the digest.
+  std::vector<TableDigest> probe(3);
+  probe[0].schema = probe[1].schema = probe[2].schema = "public";
+  probe[0].name = "a";
+  probe[1].name = "b";
+  probe[2].name = "c";
+  EXPECT_EQ(tables_not_worth_digest(probe, v), (std::set<std::string>{"public.b", "public.c"}));
 }
 
 // The digest travels from the target to the source: the source reads it back exactly,

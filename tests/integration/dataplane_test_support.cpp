@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "persistence/dataplane/backup.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
 
@@ -53,8 +54,16 @@ SyncOutcome full_sync(const PgSandbox& source, const PgSandbox& target, const Sy
   BackupRequest backup;
   if (o.range_diff) {
     CancelToken digest_cancel;
-    auto digest = run_digest(target.conninfo(), o.target_differs ? o.target_selection : o.selection,
-                             digest_cancel);
+    const auto& target_selection = o.target_differs ? o.target_selection : o.selection;
+    if (o.probe_from_rows) {
+      auto probe = run_range_probe(target.conninfo(), target_selection, digest_cancel, o.probe_from_rows);
+      if (!probe.ok()) return failed("backup", probe.error());
+      auto verdict = judge_range_probe(source.conninfo(), o.selection, *probe, digest_cancel);
+      if (!verdict.ok()) return failed("backup", verdict.error());
+      out.probe_summary = verdict->summary;
+      out.digest_left_out = tables_not_worth_digest(*probe, *verdict);
+    }
+    auto digest = run_digest(target.conninfo(), target_selection, digest_cancel, out.digest_left_out);
     if (!digest.ok()) return failed("backup", digest.error());
     backup.target_digest = std::move(*digest);
   }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -26,6 +27,10 @@ struct SyncOptions {
   bool target_differs = false;
   // Range diff: the target's digest is taken first and handed to the backup.
   bool range_diff = false;
+  // With range_diff: the range probe first, as a full sync runs it (target probes, source
+  // judges, the digest leaves out what was judged not worth it), probing tables from this
+  // many rows (0: no probe).
+  std::uint64_t probe_from_rows = 0;
   // Called with every backup progress report (from the backup's threads).
   std::function<void(const Spool&, const DataProgress&)> on_backup_progress;
   // Runs between backup and convert (e.g. to damage a chunk file).
@@ -42,6 +47,8 @@ struct SyncOutcome {
   Manifest manifest;
   RestorePlan plan;
   RestoreStats stats;
+  std::string probe_summary;            // the source's verdict on the probe, for messages
+  std::set<std::string> digest_left_out;  // tables the probe took out of the digest
   bool ok() const { return failed_phase.empty(); }
   std::string describe() const { return failed_phase + ": " + error.describe(); }
 };
