@@ -316,9 +316,12 @@ std::string figures_table(const std::vector<SizeResult>& results) {
   for (const auto& r : results) {
     out += figures_row(thousands(r.rows), "a. `pg_dump -Fc \\| pg_restore`, empty db", r.dump.seconds, r,
                        fmt("%.0f MB (largest tool)", r.dump.peak_kb / 1024.0));
-    out += figures_row("", fmt("b. per-row UPSERT, `psql -1` (script %.2f + apply %.2f s)", r.upsert_script.seconds,
-                               r.upsert_apply.seconds),
-                       r.upsert_s(), r, fmt("%.0f MB (psql)", std::max(r.upsert_script.peak_kb, r.upsert_apply.peak_kb) / 1024.0));
+    if (g_skip_upsert)  // not measured: no figures to divide by zero
+      out += "|  | b. per-row UPSERT: not measured (`--no-upsert`) | – | – | – | – |\n";
+    else
+      out += figures_row("", fmt("b. per-row UPSERT, `psql -1` (script %.2f + apply %.2f s)", r.upsert_script.seconds,
+                                 r.upsert_apply.seconds),
+                         r.upsert_s(), r, fmt("%.0f MB (psql)", std::max(r.upsert_script.peak_kb, r.upsert_apply.peak_kb) / 1024.0));
     out += figures_row("", "**c. tandem pull**, verify on (" + r.sync.load + ")", r.sync.seconds, r, peaks(r.sync));
     out += figures_row("", "**c2. tandem pull into an empty db** (schema only; " + r.sync_empty.load + ")",
                        r.sync_empty.seconds, r, peaks(r.sync_empty));
