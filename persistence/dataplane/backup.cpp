@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -184,13 +185,27 @@ class ChecksumWorker {
   std::thread thread_;
 };
 
-// Cuts one table's COPY stream into chunks at row boundaries and writes them.
+// Cuts one table's COPY stream into chunks at row boundaries; a writer thread compresses
+// and stores them (fsync each) in order while the next chunk is read, so the source's
+// COPY does not wait for zstd and the disk. Double-buffered: one chunk being written,
+// one being filled, so memory stays flat. bench-dataplane, 1M rows, zstd: backup 1.54 s
+// with the writer inline, 1.28 / 1.35 s with it on its own thread (raw chunks: 1.26 vs
+// 1.25 / 1.30 s, only the fsync overlaps there).
 class ChunkCutter {
  public:
   ChunkCutter(const BackupRequest& req, Spool& spool, Manifest& m, DataProgress& progress,
               const ProgressFn& report, const CancelToken& cancel)
       : req_(req), spool_(spool), m_(m), progress_(progress), report_(report), cancel_(cancel) {
     buffer_.reserve(req.chunk_bytes + (64 << 10));
+    writer_ = std::thread([this] { write_chunks(); });
+  }
+  // Leaving without finish() (the backup failed): the queued chunks are not written.
+  ~ChunkCutter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_ && !error_) error_ = cancelled_error("backup");
+    }
+    (void)finish();
   }
 
   Status copy_table(pg::Connection& conn, std::uint32_t table_index, const pg::TableInfo& t,
@@ -211,17 +226,73 @@ class ChunkCutter {
     return buffer_.empty() ? ok_status() : flush();
   }
 
+  // Waits until every chunk handed over is stored (the manifest's chunk list and table
+  // figures are complete only then); the first error of the writer, if any.
+  Status finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    changed_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_ ? Status(*error_) : ok_status();
+  }
+
  private:
+  static constexpr std::size_t kChunksQueued = 1;
+
+  struct Pending {
+    std::uint64_t index;
+    std::uint32_t table;
+    std::uint64_t rows;
+    std::string raw;
+  };
+
+  // Hands the buffered chunk to the writer (waiting while it still writes the last one).
   Status flush() {
     if (cancel_.cancelled()) return cancelled_error("backup");
-    auto info = spool_.write_chunk(m_.chunks.size(), table_, rows_in_chunk_, buffer_,
-                                   req_.compress, req_.zstd_level);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [&] { return queue_.size() < kChunksQueued || error_; });
+      if (error_) return *error_;
+      queue_.push_back(Pending{next_index_++, table_, rows_in_chunk_, std::move(buffer_)});
+    }
+    changed_.notify_all();
+    buffer_ = std::string();
+    buffer_.reserve(req_.chunk_bytes + (64 << 10));
+    rows_in_chunk_ = 0;
+    failpoint("backup_chunk");
+    return ok_status();
+  }
+
+  void write_chunks() {
+    for (;;) {
+      Pending c;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [&] { return !queue_.empty() || closed_ || error_; });
+        if (error_ || queue_.empty()) return;
+        c = std::move(queue_.front());
+      }
+      auto stored = store(c);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        queue_.pop_front();
+        if (!stored.ok()) error_ = stored.error();
+      }
+      changed_.notify_all();
+    }
+  }
+
+  Status store(const Pending& c) {
+    if (cancel_.cancelled()) return cancelled_error("backup");
+    auto info = spool_.write_chunk(c.index, c.table, c.rows, c.raw, req_.compress, req_.zstd_level);
     if (!info.ok())
-      return make_error(info.error().code,
-                        "chunk " + std::to_string(m_.chunks.size()) + ": " + info.error().message,
+      return make_error(info.error().code, "chunk " + std::to_string(c.index) + ": " + info.error().message,
                         info.error().field);
-    m_.chunks.push_back(*info);
-    auto& mt = m_.tables[table_];
+    m_.chunks.push_back(*info);  // in index order: one writer, first in first out
+    auto& mt = m_.tables[c.table];
     if (mt.chunk_count == 0) mt.first_chunk = info->index;
     ++mt.chunk_count;
     mt.rows += info->rows;
@@ -232,21 +303,25 @@ class ChunkCutter {
     progress_.rows_total = std::max(progress_.rows_total, progress_.rows_done);
     progress_.table = mt.schema + "." + mt.name;
     if (report_) report_(progress_);
-    buffer_.clear();
-    rows_in_chunk_ = 0;
-    failpoint("backup_chunk");
     return ok_status();
   }
 
   const BackupRequest& req_;
   Spool& spool_;
-  Manifest& m_;
-  DataProgress& progress_;
+  Manifest& m_;            // chunks and the tables' chunk figures: the writer's until finish()
+  DataProgress& progress_;  // likewise
   const ProgressFn& report_;
   const CancelToken& cancel_;
   std::string buffer_;
   std::uint64_t rows_in_chunk_ = 0;
   std::uint32_t table_ = 0;
+  std::uint64_t next_index_ = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Pending> queue_;  // the front one is being written
+  bool closed_ = false;
+  std::optional<Error> error_;
+  std::thread writer_;  // last: started once everything above exists
 };
 
 ManifestTable describe_table(const pg::TableInfo& t) {
@@ -332,6 +407,7 @@ Result<Manifest> run_backup(const BackupRequest& req, Spool& spool, const Progre
     if (!seqs.ok()) return seqs.error();
     m.tables[i].sequences = *seqs;
   }
+  if (auto s = cutter.finish(); !s.ok()) return s.error();
   auto sums = checksums.take();
   if (!sums.ok()) return sums.error();
   for (std::size_t i = 0; i < m.tables.size(); ++i) {
