@@ -13,9 +13,10 @@
 // the kernel's high-water mark (/proc/self/clear_refs 5) before the phase and reading
 // VmHWM after; the process peak (ru_maxrss) covers everything, loading included.
 //
-// A third tandem run uses the range diff (dataplane/range_digest.hpp): the target's
-// digest is taken first (its own phase, counted in the total) and the backup ships only
-// the key ranges that differ.
+// A third tandem run uses the range diff (dataplane/range_digest.hpp): the range probe
+// (range_probe.hpp) and the target's digest of the tables it judged worth one are taken
+// first (their own phases, counted in the total) and the backup ships only the key ranges
+// that differ.
 //
 // Usage: bench_dataplane [ROWS=1000000] [--explain] [--age recent]   (run through tools/bench-dataplane)
 // --explain also prints EXPLAIN (ANALYZE, BUFFERS) of the biggest table's merge, run on
@@ -29,12 +30,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "persistence/dataplane/backup.hpp"
+#include "persistence/dataplane/range_probe.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/restore_plan.hpp"
 #include "persistence/dataplane/session_settings.hpp"
@@ -188,10 +191,22 @@ TandemRun run_tandem(const PgSandbox& a, const PgSandbox& b, const std::string& 
   const std::string suffix = range_diff ? " (ranges)" : compress ? " (zstd)" : " (raw)";
 
   std::vector<TableDigest> digest;
+  std::set<std::string> left_out;  // by the probe: the digest would not pay for them
+  if (range_diff)
+    run.phases.push_back(measure("probe" + suffix, [&]() -> Status {
+      CancelToken cancel;
+      auto probe = run_range_probe(target, {}, cancel);
+      if (!probe.ok()) return probe.error();
+      auto verdict = judge_range_probe(a.conninfo(), {}, *probe, cancel);
+      if (!verdict.ok()) return verdict.error();
+      std::printf("  range probe: %s\n", verdict->summary.c_str());
+      left_out = tables_not_worth_digest(*probe, *verdict);
+      return ok_status();
+    }));
   if (range_diff)
     run.phases.push_back(measure("digest" + suffix, [&]() -> Status {
       CancelToken cancel;
-      auto d = run_digest(target, {}, cancel);
+      auto d = run_digest(target, {}, cancel, left_out);
       if (!d.ok()) return d.error();
       digest = std::move(*d);
       return ok_status();
