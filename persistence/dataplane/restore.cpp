@@ -128,7 +128,8 @@ class RestoreRun {
   }
 
   Status staged_ready(std::size_t i) {
-    if (auto s = loader_.wait_for(i); !s.ok()) return fail(s.error(), plan_.tables[i].target.qualified());
+    if (auto s = loader_.wait_for(i); !s.ok())
+      return fail(s.error(), plan_.tables.at(loader_.failing_table()).target.qualified());
     return ok_status();
   }
 
@@ -154,6 +155,7 @@ class RestoreRun {
   // Progress after each chunk sent, from whichever thread sent it.
   void chunk_done(const TablePlan& p, const ChunkInfo& c) {
     std::lock_guard<std::mutex> lock(progress_mutex_);
+    if (cancel_.cancelled()) return;  // nothing more to tell, whichever loader it was
     rows_loaded_ += c.rows;
     done_.bytes_done += c.raw_bytes;
     done_.rows_done += c.rows;

@@ -1,5 +1,7 @@
 #include "persistence/dataplane/staging_loader.hpp"
 
+#include <algorithm>
+
 #include "base/thread_name.hpp"
 #include "persistence/dataplane/chunk_copy.hpp"
 #include "persistence/dataplane/session_settings.hpp"
@@ -14,12 +16,25 @@ StagingLoader::StagingLoader(const Manifest& manifest, const RestorePlan& plan, 
 StagingLoader::~StagingLoader() { stop(); }
 
 Status StagingLoader::start(const std::string& conninfo, std::vector<std::size_t> tables) {
-  auto conn = open_data_plane_connection(conninfo, "restore staging");
-  if (!conn.ok()) return conn.error();
-  // client_min_messages: "table … does not exist, skipping" is not news for a log.
-  if (auto s = conn->exec("SET client_min_messages = warning"); !s.ok()) return s;
-  conn_.emplace(std::move(*conn));
-  thread_ = std::thread([this, tables = std::move(tables)]() mutable { run(std::move(tables)); });
+  tables_ = std::move(tables);
+  const std::size_t n = std::min<std::size_t>(kConnections, tables_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto conn = open_data_plane_connection(conninfo, "restore staging");
+    if (!conn.ok()) return conn.error();
+    // client_min_messages: "table … does not exist, skipping" is not news for a log.
+    if (auto s = conn->exec("SET client_min_messages = warning"); !s.ok()) return s;
+    // Once, before the loads: two transactions creating it at once, IF NOT EXISTS or
+    // not, collide on the catalog's unique index.
+    if (i == 0)
+      if (auto s = conn->exec("CREATE SCHEMA IF NOT EXISTS " + conn->quote_ident(kStagingSchema)); !s.ok())
+        return s;
+    workers_.push_back(std::make_unique<Worker>(Worker{std::move(*conn), spool_, {}}));
+  }
+  // For the whole run, so a cancel interrupts whichever statements run.
+  interrupt_ = std::make_unique<CancelToken::Interrupt>(cancel_, [this] {
+    for (auto& w : workers_) w->conn.cancel();
+  });
+  for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { run(w); });
   return ok_status();
 }
 
@@ -30,21 +45,34 @@ Status StagingLoader::wait_for(std::size_t i) {
   return *error_;
 }
 
-void StagingLoader::stop() {
-  cancel_.cancel();
-  if (thread_.joinable()) thread_.join();
+std::size_t StagingLoader::failing_table() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_table_;
 }
 
-void StagingLoader::run(std::vector<std::size_t> tables) {
+void StagingLoader::stop() {
+  cancel_.cancel();
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+void StagingLoader::run(Worker& w) {
   name_this_thread("tandem.staging");
-  // Registered for the whole run, so a cancel interrupts whichever statement runs.
-  CancelToken::Interrupt interrupt(cancel_, [this] { conn_->cancel(); });
-  for (std::size_t i : tables) {
-    Status s = cancel_.cancelled() ? Status(cancelled_error("restore")) : load(plan_.tables.at(i));
-    if (!s.ok()) (void)conn_->exec("ROLLBACK");  // before the lock: waiters need not wait for it
+  for (;;) {
+    std::size_t i;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (error_ || next_ == tables_.size()) return;
+      i = tables_[next_++];
+    }
+    Status s = cancel_.cancelled() ? Status(cancelled_error("restore")) : load(w, plan_.tables.at(i));
+    if (!s.ok()) (void)w.conn.exec("ROLLBACK");  // before the lock: waiters need not wait for it
     std::lock_guard<std::mutex> lock(mutex_);
     if (!s.ok()) {
-      error_ = s.error();
+      if (!error_) {
+        error_ = s.error();
+        error_table_ = i;
+      }
       changed_.notify_all();
       return;
     }
@@ -55,19 +83,17 @@ void StagingLoader::run(std::vector<std::size_t> tables) {
 
 // One table, one transaction: the staging table is either complete and committed, or
 // not there.
-Status StagingLoader::load(const TablePlan& p) {
-  std::string begin = std::string("BEGIN; ") + kRestoreSettings + " CREATE SCHEMA IF NOT EXISTS " +
-                      conn_->quote_ident(kStagingSchema) + "; " + p.drop_staging + "; " +
-                      p.create_staging;
-  if (auto s = conn_->exec(begin); !s.ok()) return s;
+Status StagingLoader::load(Worker& w, const TablePlan& p) {
+  std::string begin = std::string("BEGIN; ") + kRestoreSettings + " " + p.drop_staging + "; " + p.create_staging;
+  if (auto s = w.conn.exec(begin); !s.ok()) return s;
   auto after_chunk = [&](const ChunkInfo& c) {
     if (after_chunk_) after_chunk_(p, c);
   };
-  if (auto s = copy_chunks_in(*conn_, p.copy_into_staging, m_, m_.tables[p.manifest_table], spool_,
+  if (auto s = copy_chunks_in(w.conn, p.copy_into_staging, m_, m_.tables[p.manifest_table], w.spool,
                               after_chunk, cancel_);
       !s.ok())
     return s;
-  return conn_->exec(p.analyze_staging + "; COMMIT");
+  return w.conn.exec(p.analyze_staging + "; COMMIT");
 }
 
 }  // namespace tandem
