@@ -3,6 +3,7 @@
 #include "persistence/dataplane/restore_plan.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "persistence/dataplane/merge_sql.hpp"
@@ -84,10 +85,14 @@ Status check_table(pg::Connection& conn, const ManifestTable& mt, const pg::Tabl
 // tables' keys form a cycle only the non-deferrable ones must order the tables; if those
 // still form a cycle no order works inside one transaction, and the sync is refused.
 Result<std::vector<pg::TableInfo>> restore_order(std::vector<pg::TableInfo> tables,
+                                                 const std::map<std::string, std::uint64_t>& bytes,
                                                  bool& defer) {
   defer = std::any_of(tables.begin(), tables.end(),
                       [](const pg::TableInfo& t) { return t.in_fk_cycle; });
-  if (!defer) return tables;
+  if (!defer) {
+    pg::order_by_foreign_keys(tables, bytes);
+    return tables;
+  }
   std::vector<pg::TableInfo> strict = tables;
   for (auto& t : strict) {
     t.in_fk_cycle = false;
@@ -95,7 +100,7 @@ Result<std::vector<pg::TableInfo>> restore_order(std::vector<pg::TableInfo> tabl
                                         [](const pg::ForeignKeyInfo& fk) { return fk.deferrable; }),
                          t.foreign_keys.end());
   }
-  pg::order_by_foreign_keys(strict);
+  pg::order_by_foreign_keys(strict, bytes);
   std::vector<std::string> stuck;
   for (const auto& t : strict)
     if (t.in_fk_cycle) stuck.push_back(t.qualified());
@@ -137,7 +142,13 @@ Result<RestorePlan> plan_restore(pg::Connection& target, const Manifest& manifes
   RestorePlan plan;
   plan.session_id = manifest.session_id;
   plan.mode = mode;
-  auto ordered = restore_order(std::move(synced), plan.defer_constraints);
+  // Smaller tables first where the keys leave a choice: restore merges in this order and
+  // loads staging tables in it too, so the first merge waits for a small load and the
+  // big tables load while the small ones merge (bench-dataplane, 1M rows: the first
+  // merge, "AuditLog", waited 0.23 s for its staging table; products takes 0.03 s).
+  std::map<std::string, std::uint64_t> bytes;
+  for (const auto& mt : manifest.tables) bytes[mt.schema + "." + mt.name] = mt.raw_bytes;
+  auto ordered = restore_order(std::move(synced), bytes, plan.defer_constraints);
   if (!ordered.ok()) return ordered.error();
   for (auto& t : *ordered) {
     TablePlan p;

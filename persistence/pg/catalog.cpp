@@ -1,6 +1,7 @@
 #include "persistence/pg/catalog.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "config/table_pattern.hpp"
@@ -98,11 +99,16 @@ const TableInfo* Catalog::find(const std::string& schema, const std::string& nam
   return nullptr;
 }
 
-void order_by_foreign_keys(std::vector<TableInfo>& tables) {
-  // Kahn's algorithm over "child depends on parent", always taking the smallest
-  // qualified name among the ready tables, so the order is deterministic.
+void order_by_foreign_keys(std::vector<TableInfo>& tables,
+                           const std::map<std::string, std::uint64_t>& weight) {
+  // Kahn's algorithm over "child depends on parent", always taking the lightest, then
+  // the smallest qualified name among the ready tables, so the order is deterministic.
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < tables.size(); ++i) index[tables[i].qualified()] = i;
+  auto weight_of = [&](std::size_t i) {
+    auto w = weight.find(tables[i].qualified());
+    return w == weight.end() ? std::uint64_t{0} : w->second;
+  };
   std::vector<std::set<std::size_t>> parents(tables.size());
   for (std::size_t i = 0; i < tables.size(); ++i)
     for (const auto& fk : tables[i].foreign_keys) {
@@ -111,18 +117,17 @@ void order_by_foreign_keys(std::vector<TableInfo>& tables) {
     }
   std::vector<bool> placed(tables.size(), false);
   std::vector<std::size_t> order;
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (const auto& [name, i] : index) {  // map: name order
+  for (;;) {
+    std::optional<std::size_t> next;
+    for (const auto& [name, i] : index) {  // map: name order, so ties go to the first name
       if (placed[i]) continue;
       bool ready = std::all_of(parents[i].begin(), parents[i].end(),
                                [&](std::size_t p) { return placed[p]; });
-      if (!ready) continue;
-      placed[i] = true;
-      order.push_back(i);
-      progress = true;
-      break;  // restart from the smallest name
+      if (ready && (!next || weight_of(i) < weight_of(*next))) next = i;
     }
+    if (!next) break;
+    placed[*next] = true;
+    order.push_back(*next);
   }
   for (const auto& [name, i] : index)
     if (!placed[i]) {

@@ -81,8 +81,11 @@ struct SizeEstimate {
 };
 Result<SizeEstimate> estimate_size(Connection& conn, const TableInfo& t);
 
-// Orders tables so that every table comes after the tables its foreign keys point to;
-// tables in a cycle keep name order and get in_fk_cycle. Pure; exposed for tests.
-void order_by_foreign_keys(std::vector<TableInfo>& tables);
+// Orders tables so that every table comes after the tables its foreign keys point to,
+// taking among the tables that may come next the one with the least `weight`
+// ("schema.table" -> weight; missing: 0), then the first by name; tables in a cycle come
+// last in name order and get in_fk_cycle. Pure; exposed for tests.
+void order_by_foreign_keys(std::vector<TableInfo>& tables,
+                           const std::map<std::string, std::uint64_t>& weight = {});
 
 }  // namespace tandem::pg

@@ -172,6 +172,16 @@ TEST(PgCatalogOrder, DeterministicKahnWithSelfReference) {
   std::vector<std::string> got;
   for (const auto& t : ts) got.push_back(t.name + (t.in_fk_cycle ? "*" : ""));
   EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c", "z", "x*", "y*"}));
+
+  // With weights the lightest ready table comes next (restore: small tables first), and
+  // a child still never comes before its parents however light it is.
+  std::vector<pg::TableInfo> app{table("AuditLog", {}), table("customers", {}), table("orders", {"customers"}),
+                                 table("products", {}), table("order_items", {"orders", "products"})};
+  pg::order_by_foreign_keys(app, {{"s.AuditLog", 26}, {"s.customers", 12}, {"s.orders", 42},
+                                  {"s.products", 2}, {"s.order_items", 1}});
+  got.clear();
+  for (const auto& t : app) got.push_back(t.name);
+  EXPECT_EQ(got, (std::vector<std::string>{"products", "customers", "AuditLog", "orders", "order_items"}));
 }
 
 TEST(PgConnection, ErrorsNameTheStatementAndConnectFailuresTheReason) {
