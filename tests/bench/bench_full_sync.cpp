@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "tests/bench/bench_support.hpp"
+#include "tests/bench/cpu_sampler.hpp"
 #include "tests/support/tandem_node.hpp"
 
 using namespace tandem::bench;
@@ -63,6 +64,8 @@ struct SyncRun {
   std::uint64_t transfer_chunks = 0;  // the transfer's checkpoint at its end
   double store_s = 0;                 // the same bytes in as many files, stored durably
   std::string load;                  // load average just before the POST
+  CpuUse cpu;                        // the whole machine, POST -> "succeeded"
+  std::vector<CpuUse> phase_cpu;     // and during each of kPhases
   double transfer_mb_s() const {
     double s = phase_s.at(kTransfer);
     return s > 0 ? static_cast<double>(transfer_bytes) / 1e6 / s : 0;
@@ -78,6 +81,7 @@ struct SizeResult {
   long source_rows = 0;   // rows in a's tables (demo customers included)
   double data_mb = 0;     // a's table data (pg_table_size: heap + TOAST), the MB/s base
   Timing dump, upsert_script, upsert_apply;
+  CpuUse dump_cpu;        // the whole machine during a
   SyncRun sync;           // c: into the older copy
   SyncRun sync_empty;     // c2: into the app's schema without rows
   double upsert_s() const { return upsert_script.seconds + upsert_apply.seconds; }
@@ -147,6 +151,7 @@ SyncRun measure_tandem(TwoNodes& n) {
   SyncRun r;
   for (auto* node : {n.a.get(), n.b.get()}) reset_peak_rss(node->pid());
   r.load = load_average();
+  CpuSampler cpu;
   auto t0 = Clock::now();
   nlohmann::json options = {{"compressionEnabled", true}, {"verifyAfterSync", true}};
   if (g_bandwidth_mbps > 0) options["bandwidthLimitMBps"] = g_bandwidth_mbps;
@@ -155,6 +160,8 @@ SyncRun measure_tandem(TwoNodes& n) {
   if (id.empty()) throw std::runtime_error("full sync refused: " + std::to_string(started.status) + " " + started.body);
   auto last = n.b->wait_finished(id, std::chrono::hours(2));
   r.seconds = seconds_since(t0);
+  cpu.stop();
+  r.cpu = cpu.whole();
   r.hwm_a_kb = proc_status_kb(n.a->pid(), "VmHWM:");
   r.hwm_b_kb = proc_status_kb(n.b->pid(), "VmHWM:");
   auto detail = n.b->session_detail(id);
@@ -166,10 +173,12 @@ SyncRun measure_tandem(TwoNodes& n) {
   const std::int64_t session_start = iso_utc_to_ms(detail.value("startedAt", ""));
   for (const char* want : kPhases) {
     double s = 0;
+    CpuUse phase_cpu;
     for (const auto& p : detail["phases"])
       if (p.value("phase", "") == want) {
         std::int64_t begin = iso_utc_to_ms(p.value("startedAt", "")), end = iso_utc_to_ms(p.value("finishedAt", ""));
         s = begin && end ? (end - begin) / 1000.0 : -1;
+        phase_cpu = cpu.between(begin, end);
         if (std::string(want) == "backup" && begin && session_start) r.before_backup_s = (begin - session_start) / 1000.0;
         if (std::string(want) == kPhases[kTransfer]) {
           r.transfer_bytes = p.value("bytesDone", std::uint64_t{0});
@@ -177,6 +186,7 @@ SyncRun measure_tandem(TwoNodes& n) {
         }
       }
     r.phase_s.push_back(s);
+    r.phase_cpu.push_back(phase_cpu);
   }
   std::printf("  session %s log:\n", id.c_str());
   for (const auto& l : detail["log"])
@@ -252,7 +262,12 @@ SizeResult measure_size(long rows, std::string& machine) {
   std::fflush(stdout);
 
   n.db_b.exec("CHECKPOINT");
-  r.dump = dump_restore(n.db_a, "app", n.db_b, "dumpcopy");
+  {
+    CpuSampler cpu;
+    r.dump = dump_restore(n.db_a, "app", n.db_b, "dumpcopy");
+    cpu.stop();
+    r.dump_cpu = cpu.whole();
+  }
   n.db_b.exec("CHECKPOINT");
   std::vector<const char*> baselines{"dumpcopy"};
   if (!g_skip_upsert) {
@@ -364,6 +379,26 @@ std::string phase_table(const std::vector<SizeResult>& results) {
       });
 }
 
+// Core-seconds the whole machine spent, and the cores busy on average, during a, c and
+// c2 and during each of c's and c2's phases (both databases and both daemons share the
+// cores: fewer busy than the machine has means work that waits, not work that runs).
+std::string cpu_table(const std::vector<SizeResult>& results) {
+  auto cell = [](const CpuUse& u) { return u.seconds > 0 ? fmt(" %.2f (%.2f) |", u.core_seconds, u.busy_cores()) : std::string(" – |"); };
+  std::string out =
+      "| rows | run | whole run | backup | transfer | convert | restore | verify | iowait core-s |\n"
+      "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : results) {
+    out += "| " + thousands(r.rows) + " | a |" + cell(r.dump_cpu) + " – | – | – | – | – |" +
+           fmt(" %.2f |\n", r.dump_cpu.iowait_core_seconds);
+    for (const auto* s : {&r.sync, &r.sync_empty}) {
+      out += std::string("|  | ") + (s == &r.sync ? "c" : "c2") + " |" + cell(s->cpu);
+      for (const auto& p : s->phase_cpu) out += cell(p);
+      out += fmt(" %.2f |\n", s->cpu.iowait_core_seconds);
+    }
+  }
+  return out;
+}
+
 std::string transfer_table(const std::vector<SizeResult>& results) {
   return per_run_table(
       "| rows | run | transfer MB (chunks) | transfer s | transfer MB/s | loopback TCP MB/s (MB sent) | transfer / loopback "
@@ -426,6 +461,9 @@ std::string report(const std::vector<SizeResult>& results, const std::string& ma
   out += "\nRatios, and where c's and c2's time goes (phase times from the session detail on b; \"rest\" is the "
          "gaps between phases, the end of the session and the 50 ms polling):\n\n";
   out += phase_table(results);
+  out += "\nCPU of the whole machine (" + std::to_string(std::thread::hardware_concurrency()) +
+         " cores; /proc/stat every 20 ms): core-seconds busy, and in brackets the cores busy on average:\n\n";
+  out += cpu_table(results);
   out += "\nTransfer against raw loopback TCP in the same run (the transfer phase's bytes, i.e. the chunks as "
          "stored, over its time; loopback: at least 64 MiB in 4 MiB writes between two threads of the benchmark; "
          "durable store: the same bytes written as that many chunk files, CRC32 and fsync each, no network):\n\n";

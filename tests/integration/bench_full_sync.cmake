@@ -4,7 +4,8 @@
 # pull full sync, with the seed's floors as PASS/FAIL checks.
 # tandem_bench_support (tests/bench/bench_support.*) holds what benchmarks share: clocks,
 # peak RSS, the pg_dump|pg_restore baseline, database clones, the machine's description.
-add_library(tandem_bench_support STATIC ${PROJECT_SOURCE_DIR}/tests/bench/bench_support.cpp)
+add_library(tandem_bench_support STATIC ${PROJECT_SOURCE_DIR}/tests/bench/bench_support.cpp
+            ${PROJECT_SOURCE_DIR}/tests/bench/cpu_sampler.cpp)
 target_link_libraries(tandem_bench_support PUBLIC tandem_test_support PRIVATE tandem_spool tandem_warnings)
 
 add_executable(bench_full_sync ${PROJECT_SOURCE_DIR}/tests/bench/bench_full_sync.cpp)
