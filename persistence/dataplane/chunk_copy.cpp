@@ -1,5 +1,7 @@
 #include "persistence/dataplane/chunk_copy.hpp"
 
+#include <optional>
+
 #include "base/failpoint.hpp"
 #include "persistence/dataplane/copy_binary.hpp"
 
@@ -25,13 +27,20 @@ Status copy_chunks_in(pg::Connection& conn, const std::string& copy_sql, const M
   for (std::uint64_t c = table.first_chunk; c < table.first_chunk + table.chunk_count; ++c) {
     if (cancel.cancelled()) return abort_copy(conn, cancelled_error("restore"));
     const ChunkInfo& info = manifest.chunks.at(c);
-    auto raw = spool.read_raw(info);
-    if (!raw.ok())
-      return abort_copy(conn, make_error(raw.error().code,
-                                         "chunk " + std::to_string(c) + ": " + raw.error().message +
+    // Streamed as decompressed: a damaged frame found half-way aborts the COPY, so the
+    // pieces sent before it are discarded with the rest.
+    std::optional<Error> put_failed;
+    auto read = spool.read_raw_to(info, [&](const char* data, std::size_t len) {
+      auto s = conn.copy_in_put(data, len);
+      if (!s.ok()) put_failed = s.error();
+      return s;
+    });
+    if (put_failed) return abort_copy(conn, *put_failed);
+    if (!read.ok())
+      return abort_copy(conn, make_error(read.error().code,
+                                         "chunk " + std::to_string(c) + ": " + read.error().message +
                                              "; the spool copy is damaged, run the full sync again "
                                              "(transfer fetches the chunk anew)"));
-    if (auto s = conn.copy_in_put(raw->data(), raw->size()); !s.ok()) return abort_copy(conn, s.error());
     if (after_chunk) after_chunk(info);
     failpoint("restore_chunk");
   }

@@ -8,6 +8,8 @@
 #include <Poco/Checksum.h>
 #include <zstd.h>
 
+#include <vector>
+
 #include "persistence/spool/spool.hpp"
 
 namespace tandem {
@@ -110,14 +112,10 @@ Status check_stored_chunk(const ChunkInfo& info, const std::string& stored) {
   return ok_status();
 }
 
-Result<std::string> decode_chunk(ZstdContexts& zstd, const ChunkInfo& info,
-                                 std::string stored) {
-  if (info.codec == ChunkCodec::none) {
-    if (stored.size() != info.raw_bytes)
-      return chunk_corrupt(info.index, "raw length expected " + std::to_string(info.raw_bytes) +
-                                           " bytes, found " + std::to_string(stored.size()));
-    return stored;  // moved: a by-value parameter
-  }
+namespace {
+
+// What a zstd chunk's frame header must say before anything is decompressed.
+Status check_frame(const ChunkInfo& info, const std::string& stored) {
   if (info.raw_bytes > kMaxChunkBytes)
     return chunk_corrupt(info.index, "raw_bytes " + std::to_string(info.raw_bytes) +
                                          " is over the limit of " +
@@ -129,16 +127,66 @@ Result<std::string> decode_chunk(ZstdContexts& zstd, const ChunkInfo& info,
     return chunk_corrupt(info.index, "zstd frame claims " + std::to_string(claimed) +
                                          " raw bytes, expected " +
                                          std::to_string(info.raw_bytes));
-  // The buffer is sized from raw_bytes (capped above), never from the frame alone.
-  std::string raw(static_cast<std::size_t>(info.raw_bytes), '\0');
-  std::size_t n = ZSTD_decompressDCtx(zstd.impl().decompressor(), raw.data(), raw.size(),
-                                      stored.data(), stored.size());
-  if (ZSTD_isError(n))
-    return chunk_corrupt(info.index, std::string("zstd: ") + ZSTD_getErrorName(n));
-  if (n != raw.size())
-    return chunk_corrupt(info.index, "decompressed to " + std::to_string(n) +
-                                         " bytes, expected " + std::to_string(raw.size()));
+  return ok_status();
+}
+
+Status raw_length(const ChunkInfo& info, std::size_t found) {
+  if (found == info.raw_bytes) return ok_status();
+  return chunk_corrupt(info.index, "raw length expected " + std::to_string(info.raw_bytes) +
+                                       " bytes, found " + std::to_string(found));
+}
+
+}  // namespace
+
+Result<std::string> decode_chunk(ZstdContexts& zstd, const ChunkInfo& info,
+                                 std::string stored) {
+  if (info.codec == ChunkCodec::none) {
+    if (auto s = raw_length(info, stored.size()); !s.ok()) return s.error();
+    return stored;  // moved: a by-value parameter
+  }
+  if (auto s = check_frame(info, stored); !s.ok()) return s.error();
+  // Reserved from raw_bytes (capped above), never from the frame alone.
+  std::string raw;
+  raw.reserve(static_cast<std::size_t>(info.raw_bytes));
+  auto s = decode_chunk_to(zstd, info, stored, [&](const char* data, std::size_t len) {
+    raw.append(data, len);
+    return ok_status();
+  });
+  if (!s.ok()) return s.error();
   return raw;
+}
+
+Status decode_chunk_to(ZstdContexts& zstd, const ChunkInfo& info, const std::string& stored,
+                       const ChunkSink& sink) {
+  if (info.codec == ChunkCodec::none) {
+    if (auto s = raw_length(info, stored.size()); !s.ok()) return s;
+    return stored.empty() ? ok_status() : sink(stored.data(), stored.size());
+  }
+  if (auto s = check_frame(info, stored); !s.ok()) return s;
+  ZSTD_DCtx* d = zstd.impl().decompressor();
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+  std::vector<char> piece(kDecodePiece);
+  ZSTD_inBuffer in{stored.data(), stored.size(), 0};
+  std::uint64_t total = 0;
+  for (;;) {
+    ZSTD_outBuffer out{piece.data(), piece.size(), 0};
+    std::size_t left = ZSTD_decompressStream(d, &out, &in);
+    if (ZSTD_isError(left)) return chunk_corrupt(info.index, std::string("zstd: ") + ZSTD_getErrorName(left));
+    total += out.pos;
+    if (total > info.raw_bytes)
+      return chunk_corrupt(info.index, "decompressed to more than the " + std::to_string(info.raw_bytes) +
+                                           " bytes expected");
+    if (out.pos > 0)
+      if (auto s = sink(piece.data(), out.pos); !s.ok()) return s;
+    if (left == 0) break;  // the frame is complete
+    if (in.pos == in.size && out.pos < out.size)
+      return chunk_corrupt(info.index, "zstd frame ends early");
+  }
+  if (in.pos != in.size) return chunk_corrupt(info.index, "bytes after the zstd frame");
+  if (total != info.raw_bytes)
+    return chunk_corrupt(info.index, "decompressed to " + std::to_string(total) + " bytes, expected " +
+                                         std::to_string(info.raw_bytes));
+  return ok_status();
 }
 
 }  // namespace tandem

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -53,6 +54,16 @@ Result<EncodedChunk> encode_chunk(ZstdContexts& zstd, const std::string& raw, bo
 // "chunk_corrupt" when the frame is damaged or its size is not info.raw_bytes.
 Result<std::string> decode_chunk(ZstdContexts& zstd, const ChunkInfo& info,
                                  std::string stored);
+
+// The same, handed to `sink` in pieces of at most kDecodePiece bytes as they are
+// decompressed, so a 4 MiB chunk never sits in memory whole (restore's loaders stream
+// them into COPY). A damaged frame can be found after some pieces went out: the caller
+// must then discard them (restore aborts the COPY). The sink's own error stops it and
+// comes back as is.
+constexpr std::size_t kDecodePiece = 256 << 10;
+using ChunkSink = std::function<Status(const char* data, std::size_t len)>;
+Status decode_chunk_to(ZstdContexts& zstd, const ChunkInfo& info, const std::string& stored,
+                       const ChunkSink& sink);
 
 // Checks stored bytes against the ChunkInfo that describes them: sizes within
 // kMaxChunkBytes, length, checksum, and for zstd the frame's declared content size.

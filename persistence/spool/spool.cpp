@@ -89,6 +89,12 @@ Result<std::string> Spool::read_raw(const ChunkInfo& info) const {
   return decode_chunk(zstd_, info, std::move(stored).value());
 }
 
+Status Spool::read_raw_to(const ChunkInfo& info, const ChunkSink& sink) const {
+  auto stored = read_stored(info);
+  if (!stored) return stored.error();
+  return decode_chunk_to(zstd_, info, *stored, sink);
+}
+
 bool Spool::has_valid_chunk(const ChunkInfo& info) const { return read_stored(info).ok(); }
 
 Status Spool::write_manifest(const Manifest& m) {

@@ -49,6 +49,9 @@ class Spool {
   Result<std::string> read_stored(const ChunkInfo& info) const;
   // The raw COPY bytes: read, checked, decompressed, and the size checked again.
   Result<std::string> read_raw(const ChunkInfo& info) const;
+  // The same, handed to `sink` piece by piece as decompressed (chunk_codec.hpp,
+  // decode_chunk_to): what restore streams into COPY.
+  Status read_raw_to(const ChunkInfo& info, const ChunkSink& sink) const;
   // True when the chunk file exists and matches `info` (used to resume a transfer).
   bool has_valid_chunk(const ChunkInfo& info) const;
 

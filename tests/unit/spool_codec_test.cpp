@@ -2,6 +2,8 @@
 // and the checks that refuse damaged or lying chunks before they are trusted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "persistence/spool/chunk_codec.hpp"
 #include "persistence/spool/spool.hpp"
 #include "spool_test_support.hpp"
@@ -166,6 +168,52 @@ TEST(SpoolCodec, RefusesDamagedFrameBodyWithRightSizeHeader) {
   auto r = decode_chunk(zstd, info, damaged);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "chunk_corrupt");
+}
+
+// Restore streams chunks into COPY piece by piece: the pieces are the raw bytes in order,
+// none larger than kDecodePiece, a body cut short is refused (after some pieces went out,
+// which the caller discards), and the sink's own error stops the decoding as it is.
+TEST(SpoolCodec, DecodesInPiecesRefusesACutBodyAndPassesTheSinksError) {
+  ZstdContexts zstd;
+  const std::string raw = row_like_bytes(3 * kDecodePiece + 1234);
+  auto e = encode_chunk(zstd, raw, true, 1);
+  ASSERT_TRUE(e.ok());
+  ChunkInfo info = info_for(6, raw, *e);
+  std::string back;
+  std::size_t pieces = 0, largest = 0;
+  auto collect = [&](const char* data, std::size_t len) {
+    back.append(data, len);
+    ++pieces;
+    largest = std::max(largest, len);
+    return ok_status();
+  };
+  ASSERT_TRUE(decode_chunk_to(zstd, info, e->stored, collect).ok());
+  EXPECT_EQ(back, raw);
+  EXPECT_GE(pieces, 4u);
+  EXPECT_LE(largest, kDecodePiece);
+
+  std::string cut = e->stored.substr(0, e->stored.size() - 10);
+  back.clear();
+  auto r = decode_chunk_to(zstd, info, cut, collect);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "chunk_corrupt");
+  EXPECT_LT(back.size(), raw.size());
+
+  int calls = 0;
+  auto refuse = decode_chunk_to(zstd, info, e->stored, [&](const char*, std::size_t) {
+    ++calls;
+    return Status(make_error("pg_error", "COPY refused the data"));
+  });
+  ASSERT_FALSE(refuse.ok());
+  EXPECT_EQ(refuse.error().code, "pg_error");
+  EXPECT_EQ(calls, 1);
+
+  // An uncompressed chunk goes out whole, its length checked.
+  auto plain = encode_chunk(zstd, raw, false, 1);
+  ASSERT_TRUE(plain.ok());
+  back.clear();
+  ASSERT_TRUE(decode_chunk_to(zstd, info_for(7, raw, *plain), plain->stored, collect).ok());
+  EXPECT_EQ(back, raw);
 }
 
 }  // namespace
