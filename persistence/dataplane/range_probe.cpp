@@ -84,21 +84,28 @@ bool probeable(const pg::TableInfo& t, const pg::ColumnInfo* key) {
   return !t.primary_key.empty() && key && (is_integer_type(key->type) || key->type == "uuid");
 }
 
-}  // namespace
-
-Result<std::vector<TableDigest>> run_range_probe(const std::string& conninfo,
-                                                 const pg::TableSelection& selection,
-                                                 CancelToken& cancel, std::uint64_t from_rows) {
+// Either side's step: a connection of its own and the selected tables' catalog for `step`,
+// which a cancel interrupts.
+template <class T, class Step>
+Result<T> probe_step(const std::string& conninfo, const pg::TableSelection& selection, CancelToken& cancel,
+                     Step step) {
   if (cancel.cancelled()) return cancelled_error("range probe");
   auto conn = open_data_plane_connection(conninfo, "probe");
   if (!conn.ok()) return conn.error();
   CancelToken::Interrupt interrupt(cancel, [&] { conn->cancel(); });
   auto catalog = pg::load_catalog(*conn, selection);
   if (!catalog.ok()) return catalog.error();
+  Result<T> out = step(*conn, *catalog);
+  if (cancel.cancelled()) return cancelled_error("range probe");
+  return out;
+}
+
+Result<std::vector<TableDigest>> probe_tables(pg::Connection& conn, const pg::Catalog& catalog,
+                                              const CancelToken& cancel, std::uint64_t from_rows) {
   std::vector<std::uint64_t> rows;
   std::uint64_t total = 0;
-  for (const auto& t : catalog->tables) {
-    auto n = estimated_rows(*conn, t);
+  for (const auto& t : catalog.tables) {
+    auto n = estimated_rows(conn, t);
     if (!n.ok()) return n.error();
     rows.push_back(*n);
     total += *n;
@@ -106,39 +113,32 @@ Result<std::vector<TableDigest>> run_range_probe(const std::string& conninfo,
   // The size the digest's ranges would have (run_digest cuts with the same figure).
   const std::uint64_t per_range = rows_per_range(total);
   std::vector<TableDigest> out;
-  for (std::size_t i = 0; i < catalog->tables.size(); ++i) {
-    const auto& t = catalog->tables[i];
+  for (std::size_t i = 0; i < catalog.tables.size(); ++i) {
+    const auto& t = catalog.tables[i];
     const pg::ColumnInfo* key = t.primary_key.empty() ? nullptr : t.column(t.primary_key.front());
     if (rows[i] < from_rows || !probeable(t, key)) continue;
     if (cancel.cancelled()) return cancelled_error("range probe");
     TableDigest probe{t.schema, t.name, key->name, key->type, hashed_columns(t), {}, {}};
-    auto bounds = probe_bounds(*conn, t, *key, rows[i], per_range);
+    auto bounds = probe_bounds(conn, t, *key, rows[i], per_range);
     if (!bounds.ok()) return make_error(bounds.error().code, "range probe of " + t.qualified() + ": " +
                                                                  bounds.error().message);
     if (bounds->empty()) continue;
     probe.bounds = std::move(*bounds);
-    auto sums = hash_windows(*conn, t, probe);
+    auto sums = hash_windows(conn, t, probe);
     if (!sums.ok()) return make_error(sums.error().code, "range probe of " + t.qualified() + ": " +
                                                              sums.error().message);
     probe.sums = std::move(*sums);
     out.push_back(std::move(probe));
   }
-  if (cancel.cancelled()) return cancelled_error("range probe");
   return out;
 }
 
-Result<ProbeVerdict> judge_range_probe(const std::string& conninfo, const pg::TableSelection& selection,
-                                       const std::vector<TableDigest>& probe, CancelToken& cancel) {
-  if (cancel.cancelled()) return cancelled_error("range probe");
-  auto conn = open_data_plane_connection(conninfo, "probe");
-  if (!conn.ok()) return conn.error();
-  CancelToken::Interrupt interrupt(cancel, [&] { conn->cancel(); });
-  auto catalog = pg::load_catalog(*conn, selection);
-  if (!catalog.ok()) return catalog.error();
+Result<ProbeVerdict> judge_tables(pg::Connection& conn, const pg::Catalog& catalog,
+                                  const std::vector<TableDigest>& probe, const CancelToken& cancel) {
   ProbeVerdict v;
   for (const auto& p : probe) {
     const std::string name = p.schema + "." + p.name;
-    const pg::TableInfo* t = catalog->find(p.schema, p.name);
+    const pg::TableInfo* t = catalog.find(p.schema, p.name);
     // A probe that does not describe the table as this side sees it: its digest would
     // not fit either, so the table ships whole.
     if (!t || !digest_fits(p, *t) || p.bounds.size() % 2 != 0) {
@@ -146,7 +146,7 @@ Result<ProbeVerdict> judge_range_probe(const std::string& conninfo, const pg::Ta
       continue;
     }
     if (cancel.cancelled()) return cancelled_error("range probe");
-    auto sums = hash_windows(*conn, *t, p);
+    auto sums = hash_windows(conn, *t, p);
     if (!sums.ok()) return make_error(sums.error().code, "range probe of " + name + ": " + sums.error().message);
     std::size_t alike = 0, compared = 0;
     for (std::size_t r = 1; r < sums->size(); r += 2) {
@@ -161,8 +161,24 @@ Result<ProbeVerdict> judge_range_probe(const std::string& conninfo, const pg::Ta
     v.summary += (v.summary.empty() ? "" : "; ") + name + ": " + std::to_string(alike) + " of " +
                  std::to_string(compared) + " windows alike, " + (worth ? "digest" : "ships whole");
   }
-  if (cancel.cancelled()) return cancelled_error("range probe");
   return v;
+}
+
+}  // namespace
+
+Result<std::vector<TableDigest>> run_range_probe(const std::string& conninfo,
+                                                 const pg::TableSelection& selection,
+                                                 CancelToken& cancel, std::uint64_t from_rows) {
+  return probe_step<std::vector<TableDigest>>(
+      conninfo, selection, cancel,
+      [&](pg::Connection& conn, const pg::Catalog& catalog) { return probe_tables(conn, catalog, cancel, from_rows); });
+}
+
+Result<ProbeVerdict> judge_range_probe(const std::string& conninfo, const pg::TableSelection& selection,
+                                       const std::vector<TableDigest>& probe, CancelToken& cancel) {
+  return probe_step<ProbeVerdict>(conninfo, selection, cancel, [&](pg::Connection& conn, const pg::Catalog& catalog) {
+    return judge_tables(conn, catalog, probe, cancel);
+  });
 }
 
 nlohmann::json verdict_to_json(const ProbeVerdict& v) {
