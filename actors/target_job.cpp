@@ -279,7 +279,10 @@ void on_probe_verdict(Self* self, const std::string& verdict_json) {
     return start_digest(self, {});
   }
   auto leave_out = tables_not_worth_digest(*probe, *verdict);
-  log::info("job") << st.s.id << ": range probe: " << verdict->summary;
+  // In the session's own log too: an admin sees why a table moved whole.
+  const std::string line = "range probe: " + verdict->summary;
+  log::info("job") << st.s.id << ": " << line;
+  (void)st.journal->append_log(LogLine{st.s.id, now_ms(), log::Level::info, line});
   start_digest(self, leave_out);
 }
 

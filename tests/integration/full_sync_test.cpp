@@ -132,6 +132,9 @@ TEST(FullSync, ProbeTakesATableChangedInEveryRangeOutOfTheDigest) {
     EXPECT_NE(n.a->log().find(verdict), std::string::npos) << n.a->log();
     EXPECT_NE(n.b->log().find(id + ": range probe: "), std::string::npos) << n.b->log();
     EXPECT_NE(n.b->log().find(verdict), std::string::npos) << n.b->log();
+    // The session's detailed log (panel, tandemctl show) says it too.
+    std::string session_log = n.b->get("/api/admin/sync/sessions/" + id).json()["log"].dump();
+    EXPECT_NE(session_log.find(verdict), std::string::npos) << session_log;
   }
 }
 
