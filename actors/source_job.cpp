@@ -192,6 +192,12 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
   publish_view(self);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (st.probing && st.worker && dm.source == st.worker.address()) {  // died without a verdict
+      st.probing = false;
+      st.worker = nullptr;
+      st.probe_verdict = nlohmann::json{{"error", "probe worker stopped: " + self->system().render(dm.reason)}}.dump();
+      return;
+    }
     if (st.worker && dm.source == st.worker.address() && st.last.kind != "done" &&
         st.last.kind != "failed") {
       st.last.kind = "failed";

@@ -464,12 +464,19 @@ void begin_backup(Self* self) {
   with_endpoint(self, [self] { poll_backup(self); });
 }
 
+// A request that carries the probe or the digest must stay under a peer's 1 MiB body limit
+// (HTTP), with room for the session: many wide tables could make either larger than the
+// range budget alone would.
+constexpr std::size_t kMaxRangeJson = 768 << 10;
+
 // The probe worker's report: ask the source's verdict, or digest every table when
-// nothing was probed (no table big enough) or the probe failed.
+// nothing was probed (no table big enough), the probe failed or is too big to send.
 void on_probe_report(Self* self, const worker_report& r) {
   auto& st = self->state;
-  if (r.kind != "done") {
-    log::warn("job") << st.s.id << ": range probe failed (" << r.detail << "); digesting every table";
+  if (r.kind != "done" || r.detail.size() > kMaxRangeJson) {
+    log::warn("job") << st.s.id << ": range probe "
+                     << (r.kind != "done" ? "failed (" + r.detail + ")" : "over the request limit")
+                     << "; digesting every table";
     return start_digest(self, {});
   }
   auto probe = nlohmann::json::parse(r.detail, nullptr, false);
@@ -490,14 +497,10 @@ void on_digest_report(Self* self, const worker_report& r) {
   if (st.s.state == State::cancelling) return apply(self, Cancelled{});
   if (st.s.state != State::running) return;
   if (st.range_step == WorkerTask::probe) return on_probe_report(self, r);
-  // The request that carries it must stay under a peer's 1 MiB body limit (HTTP), with
-  // room for the session: many wide tables could make it larger than the range budget
-  // alone would.
-  constexpr std::size_t kMaxDigestJson = 768 << 10;
   if (r.kind != "done")
     log::warn("job") << st.s.id << ": range digest failed (" << r.detail
                      << "); the source ships every table whole";
-  else if (r.detail.size() > kMaxDigestJson)
+  else if (r.detail.size() > kMaxRangeJson)
     log::warn("job") << st.s.id << ": range digest of " << r.detail.size()
                      << " bytes is over the request limit; the source ships every table whole";
   else if (r.detail != "[]")  // every table left out: nothing to send
