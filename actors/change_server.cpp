@@ -13,6 +13,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/periodic_actors.hpp"
+#include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
 #include "persistence/dataplane/session_settings.hpp"
@@ -45,6 +46,7 @@ bool ready(Self* self) {
     return false;
   }
   st.conn = std::move(*conn);
+  failpoint("capture_install");  // lets tests land the install inside a restore
   auto catalog = pg::load_catalog(*st.conn, st.ctx->selection());
   Status s = catalog.ok() ? install_change_capture(*st.conn, *catalog, st.ctx->node_id())
                           : Status(catalog.error());

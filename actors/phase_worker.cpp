@@ -116,6 +116,9 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     // cursor commits with the data (or not at all).
     if (!manifest->change_log_snapshot.empty())
       req.before_commit = [&](pg::Connection& c) {
+        // The change server may not have installed capture yet (its first tries can
+        // fall inside this very restore): the cursor's table must exist all the same.
+        if (auto st = ensure_change_schema(c, ctx.node_id()); !st.ok()) return st;
         return set_cursor_after_full_sync(c, s.source, manifest->change_log_snapshot);
       };
     auto stats = run_restore(req, *manifest, *plan, *spool, progress, *o.cancel);

@@ -9,7 +9,8 @@
 // before the restore plan is built), restore_chunk (target, inside the restore
 // transaction, after each chunk is loaded), verify_table (after each table is verified),
 // manager_list (the job manager, listing sessions for the API), stop_node (tandemd,
-// after SIGTERM, before the node stops).
+// after SIGTERM, before the node stops), capture_install (the change server, before
+// each try to install change capture).
 #pragma once
 
 namespace tandem {

@@ -1,6 +1,18 @@
-// install_change_capture: schema tandem (created and migrated in place) and one row
-// trigger per synced table, all in one transaction under an advisory lock, so two
+// install_change_capture: schema tandem (created and migrated in place), then one row
+// trigger per synced table, each step in one transaction under an advisory lock, so two
 // starts racing each other, or a crash half-way, leave either the old or the new set.
+//
+// Table locks: a trigger is (re)created only where it is missing or differs from what
+// this version would create (tandem.meta remembers each table's trigger statement), so
+// an ordinary restart locks no application table. Where one must change, the install
+// takes all the locks it needs at once, before any DDL, waiting at most kLockWait for
+// each: a restart once replaced every trigger (DROP + CREATE, ACCESS EXCLUSIVE) while a
+// resumed full sync's restore held row locks on tables already merged, and the restore's
+// staging loader then queued behind the install for a table not yet merged: a wait
+// cycle PostgreSQL cannot see (one edge is the restore waiting for its loader), and the
+// session hung (CI, FullSyncCrash/KillTargetIn restore). With the bounded wait the
+// install gives up, rolls back, and the change server tries again later.
+#include <map>
 #include <set>
 
 #include "base/log.hpp"
@@ -12,6 +24,11 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 constexpr const char* kTriggerName = "tandem_capture";
+// What a table's trigger statement is remembered under in tandem.meta.
+constexpr const char* kTriggerKeyPrefix = "trigger ";
+// Longest wait for one table lock: shorter than PostgreSQL's default deadlock_timeout
+// (1 s), so in a cycle with another transaction the install is the one that gives up.
+constexpr const char* kLockWait = "500ms";
 
 // Version 1 of schema tandem. Snapshots are stored typed (NULL = none); "" is only the
 // C++ side's spelling of "none".
@@ -127,15 +144,28 @@ std::string trigger_function_sql(const pg::Connection& conn, const pg::TableInfo
          "  RETURN NULL;\nEND\n$tandem_capture$";
 }
 
-Status migrate_schema(pg::Connection& conn, const std::string& local_node) {
-  if (auto s = conn.exec(kSchemaV1); !s.ok()) return s;
-  // Later versions add their steps here, each guarded by the stored version.
-  auto s = conn.query(
-      "INSERT INTO tandem.meta (key, value) VALUES ('schema_version', $1), ('node_id', $2) "
-      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-      {std::to_string(kSchemaVersion), local_node});
-  if (!s.ok()) return s.error();
-  return ok_status();
+// What tandem.meta says of the schema: its version (0 when there is none yet) and the
+// node it belongs to.
+struct StoredSchema {
+  int version = 0;
+  std::string node_id;
+};
+
+Result<StoredSchema> stored_schema(pg::Connection& conn) {
+  auto exists = conn.query("SELECT to_regclass('tandem.meta') IS NOT NULL");
+  if (!exists.ok()) return exists.error();
+  if (exists->at(0)[0].value_or("f") != "t") return StoredSchema{};
+  auto v = conn.query("SELECT (SELECT value FROM tandem.meta WHERE key = 'schema_version'), "
+                      "(SELECT value FROM tandem.meta WHERE key = 'node_id')");
+  if (!v.ok()) return v.error();
+  StoredSchema out;
+  out.node_id = v->at(0)[1].value_or("");
+  try {
+    out.version = std::stoi(v->at(0)[0].value_or("0"));
+  } catch (const std::exception&) {
+    out.version = 0;  // unreadable: run the (idempotent) script again
+  }
+  return out;
 }
 
 // Triggers and functions of tables that are no longer synced (or lost their key).
@@ -160,14 +190,61 @@ Status drop_stale(pg::Connection& conn, const std::set<std::string>& wanted_func
     if (!wanted_functions.count("tandem." + *r[0]))
       if (auto s = conn.exec("DROP FUNCTION IF EXISTS tandem." + conn.quote_ident(*r[0]) + "()"); !s.ok())
         return s;
+  // What tandem.meta remembers of triggers that are gone.
+  auto forgotten = conn.query(
+      "DELETE FROM tandem.meta m WHERE left(m.key, length($2)) = $2 AND NOT EXISTS (SELECT 1 FROM pg_trigger g "
+      "WHERE g.tgrelid = to_regclass(substr(m.key, length($2) + 1)) AND g.tgname = $1 AND NOT g.tgisinternal)",
+      {std::string(kTriggerName), std::string(kTriggerKeyPrefix)});
+  if (!forgotten.ok()) return forgotten.error();
   return ok_status();
 }
 
+// Tables whose trigger is installed as `statement` says and still bound to its function:
+// "schema.table" (quoted) -> the statement it was created with.
+Result<std::map<std::string, std::string>> installed_triggers(pg::Connection& conn) {
+  auto rows = conn.query(
+      "SELECT substr(m.key, length($2) + 1), m.value FROM tandem.meta m "
+      "JOIN pg_trigger g ON g.tgrelid = to_regclass(substr(m.key, length($2) + 1)) "
+      "AND g.tgname = $1 AND NOT g.tgisinternal AND g.tgenabled <> 'D' "
+      "WHERE left(m.key, length($2)) = $2",
+      {std::string(kTriggerName), std::string(kTriggerKeyPrefix)});
+  if (!rows.ok()) return rows.error();
+  std::map<std::string, std::string> out;
+  for (const auto& r : *rows) out[r[0].value_or("")] = r[1].value_or("");
+  return out;
+}
+
+struct TriggerToInstall {
+  std::string table;      // qualified, quoted
+  std::string described;  // schema.table, for messages
+  std::string statement;
+};
+
+// Takes the locks every trigger change needs, all before the first change, each wait
+// bounded (see the top of the file).
+Status lock_for_triggers(pg::Connection& conn, const std::vector<TriggerToInstall>& changes) {
+  std::string tables, described;
+  for (const auto& c : changes) {
+    tables += (tables.empty() ? "" : ", ") + c.table;
+    described += (described.empty() ? "" : ", ") + c.described;
+  }
+  auto s = conn.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
+  if (s.ok()) return s;
+  return make_error(s.error().code, "installing change capture on " + described +
+                                        ": a table is locked by another transaction (waited " + kLockWait +
+                                        " for it; nothing was changed): " + s.error().message);
+}
+
+// The triggers, in the caller's transaction, with schema tandem in place.
 Status install_in_transaction(pg::Connection& conn, const pg::Catalog& catalog,
                               const std::string& local_node, std::vector<std::string>* warnings) {
   if (auto s = conn.exec("SELECT pg_advisory_xact_lock(hashtext('tandem.install'))"); !s.ok()) return s;
-  if (auto s = migrate_schema(conn, local_node); !s.ok()) return s;
+  // After the advisory lock: a second install waits for the first as long as it takes.
+  if (auto s = conn.exec(std::string("SET LOCAL lock_timeout = '") + kLockWait + "'"); !s.ok()) return s;
+  auto installed = installed_triggers(conn);
+  if (!installed.ok()) return installed.error();
   std::set<std::string> wanted;
+  std::vector<TriggerToInstall> changes;
   for (const auto& t : catalog.tables) {
     if (t.primary_key.empty()) {
       // Periodic sync addresses rows by key; such a table is still copied by full sync.
@@ -180,29 +257,70 @@ Status install_in_transaction(pg::Connection& conn, const pg::Catalog& catalog,
     }
     std::string fn = function_name(t);
     wanted.insert(fn);
-    std::string qtable = pg::qualified_name(conn, t.schema, t.name);
-    auto s = conn.exec(trigger_function_sql(conn, t, local_node) + ";\nDROP TRIGGER IF EXISTS " +
-                       conn.quote_ident(kTriggerName) + " ON " + qtable + ";\nCREATE TRIGGER " +
-                       conn.quote_ident(kTriggerName) + " AFTER INSERT OR UPDATE OR DELETE ON " +
-                       qtable + " FOR EACH ROW " + kLocalWritesOnly + " EXECUTE FUNCTION " + fn + "()");
-    if (!s.ok())
+    // Replacing the function locks no table: always, so its body follows this version.
+    if (auto s = conn.exec(trigger_function_sql(conn, t, local_node)); !s.ok())
       return make_error(s.error().code, "installing change capture on " + t.qualified() + ": " +
                                             s.error().message);
+    std::string qtable = pg::qualified_name(conn, t.schema, t.name);
+    std::string statement = "CREATE OR REPLACE TRIGGER " + conn.quote_ident(kTriggerName) +
+                            " AFTER INSERT OR UPDATE OR DELETE ON " + qtable + " FOR EACH ROW " +
+                            kLocalWritesOnly + " EXECUTE FUNCTION " + fn + "()";
+    auto at = installed->find(qtable);
+    if (at == installed->end() || at->second != statement) changes.push_back({qtable, t.qualified(), statement});
+  }
+  if (!changes.empty())
+    if (auto s = lock_for_triggers(conn, changes); !s.ok()) return s;
+  for (const auto& c : changes) {
+    Status s = conn.exec(c.statement);
+    if (s.ok()) {
+      auto remembered = conn.query("INSERT INTO tandem.meta (key, value) VALUES ($1, $2) "
+                                   "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                                   {kTriggerKeyPrefix + c.table, c.statement});
+      if (!remembered.ok()) s = remembered.error();
+    }
+    if (!s.ok())
+      return make_error(s.error().code, "installing change capture on " + c.described + ": " + s.error().message);
   }
   return drop_stale(conn, wanted);
 }
 
 }  // namespace
 
+Status ensure_change_schema(pg::Connection& conn, const std::string& local_node) {
+  // Nothing to do is the common case: then no lock and no write (a restore's commit
+  // step calls this too, and must not hold the install's advisory lock to its end).
+  auto stored = stored_schema(conn);
+  if (!stored.ok()) return stored.error();
+  if (stored->version >= kSchemaVersion && stored->node_id == local_node) return ok_status();
+  // Two transactions creating the schema at once collide on the catalog's unique index.
+  if (auto s = conn.exec("SELECT pg_advisory_xact_lock(hashtext('tandem.install'))"); !s.ok()) return s;
+  // Only when needed: CREATE INDEX IF NOT EXISTS locks change_log before it looks for
+  // the index, and every captured write holds a lock there.
+  if (stored->version < kSchemaVersion)
+    if (auto s = conn.exec(kSchemaV1); !s.ok()) return s;
+  // Later versions add their steps here, each guarded by the stored version.
+  auto s = conn.query(
+      "INSERT INTO tandem.meta (key, value) VALUES ('schema_version', $1), ('node_id', $2) "
+      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+      {std::to_string(kSchemaVersion), local_node});
+  if (!s.ok()) return s.error();
+  return ok_status();
+}
+
 Status install_change_capture(pg::Connection& conn, const pg::Catalog& catalog,
                               const std::string& local_node, std::vector<std::string>* warnings) {
-  if (auto s = conn.exec("BEGIN; SET LOCAL client_min_messages = warning"); !s.ok()) return s;
-  auto s = install_in_transaction(conn, catalog, local_node, warnings);
-  if (!s.ok()) {
-    (void)conn.exec("ROLLBACK");
-    return s;
+  // Two transactions: the schema locks no application table and is committed even when
+  // the triggers must wait for another try (a restore's commit writes tandem.cursors).
+  for (int step = 0; step < 2; ++step) {
+    if (auto s = conn.exec("BEGIN; SET LOCAL client_min_messages = warning"); !s.ok()) return s;
+    auto s = step == 0 ? ensure_change_schema(conn, local_node) : install_in_transaction(conn, catalog, local_node, warnings);
+    if (!s.ok()) {
+      (void)conn.exec("ROLLBACK");
+      return s;
+    }
+    if (auto c = conn.exec("COMMIT"); !c.ok()) return c;
   }
-  return conn.exec("COMMIT");
+  return ok_status();
 }
 
 }  // namespace tandem

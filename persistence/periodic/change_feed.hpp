@@ -76,9 +76,16 @@ Result<ChangeBatch> batch_from_json(const nlohmann::json& j);
 // (dropping triggers of tables no longer synced). Idempotent; safe at every start.
 // A table without a primary key gets no trigger (periodic sync addresses rows by key):
 // it is logged and, when `warnings` is given, described there; the install goes on.
+// Triggers already as this version makes them are left alone (no table lock); where
+// one must change and a table is held by another transaction, it waits at most 0.5 s
+// per table, then returns an error naming the tables with no trigger changed (the
+// schema step, committed first, stays).
 Status install_change_capture(pg::Connection& conn, const pg::Catalog& catalog,
                               const std::string& local_node,
                               std::vector<std::string>* warnings = nullptr);
+// Just schema tandem, created or migrated in the caller's transaction; locks no
+// application table. For writers of tandem.* that may run before the first install.
+Status ensure_change_schema(pg::Connection& conn, const std::string& local_node);
 
 // The changes made on this node after `after`, at most `limit` of them, and records that
 // `peer` has applied everything up to `after` (its acknowledgement, for conflict

@@ -434,5 +434,84 @@ TEST_F(PeriodicFeed, InstallIsIdempotentAndFollowsTheSelection) {
   EXPECT_EQ(a_.scalar("SELECT string_agg(table_name, ',') FROM tandem.change_log"), "items");
 }
 
+// A restart's install must lock no application table when its triggers are as this
+// version makes them: a resumed full sync's restore holds row locks while it runs, and an
+// install waiting behind them once hung the restore (capture_install.cpp explains).
+TEST_F(PeriodicFeed, RepeatInstallLocksNoTable) {
+  both("CREATE TABLE items (id int PRIMARY KEY, name text, qty int);");
+  install(a_);
+  auto holder = open_data_plane_connection(a_.db->conninfo(), "lock holder");
+  ASSERT_TRUE(holder.ok()) << holder.error().describe();
+  ASSERT_TRUE(holder->exec("BEGIN; LOCK TABLE items IN ROW EXCLUSIVE MODE").ok());  // as a merge holds it
+  auto conn = open_data_plane_connection(a_.db->conninfo(), "periodic test");
+  ASSERT_TRUE(conn.ok()) << conn.error().describe();
+  // Bounded for the old behaviour, which waited here for the holder's transaction.
+  ASSERT_TRUE(conn->exec("SET lock_timeout = '5s'").ok());
+  auto catalog = pg::load_catalog(*conn, {});
+  ASSERT_TRUE(catalog.ok()) << catalog.error().describe();
+  auto started = std::chrono::steady_clock::now();
+  auto s = install_change_capture(*conn, *catalog, "a");
+  EXPECT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  ASSERT_TRUE(holder->exec("ROLLBACK").ok());
+  // A remembered statement that differs from this version's is installed again.
+  a_.exec("UPDATE tandem.meta SET value = 'older' WHERE key LIKE 'trigger %'");
+  install(a_);
+  EXPECT_EQ(a_.scalar("SELECT value LIKE 'CREATE OR REPLACE TRIGGER%' FROM tandem.meta WHERE key = 'trigger \"public\".\"items\"'"),
+            "t");
+  a_.exec("INSERT INTO items VALUES (1, 'x', 1)");
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM tandem.change_log"), 1);
+}
+
+// Where triggers must change and a table is held, the install waits a bounded time,
+// names the table, and changes nothing; the next try installs them.
+TEST_F(PeriodicFeed, InstallOnALockedTableGivesUpSoonAndChangesNothing) {
+  both("CREATE TABLE items (id int PRIMARY KEY, name text, qty int);"
+       "CREATE TABLE other (id int PRIMARY KEY);");
+  install(a_);
+  a_.exec("DROP TRIGGER tandem_capture ON items; DROP TRIGGER tandem_capture ON other");
+  auto holder = open_data_plane_connection(a_.db->conninfo(), "lock holder");
+  ASSERT_TRUE(holder.ok()) << holder.error().describe();
+  ASSERT_TRUE(holder->exec("BEGIN; LOCK TABLE other IN ROW EXCLUSIVE MODE").ok());
+  auto conn = open_data_plane_connection(a_.db->conninfo(), "periodic test");
+  ASSERT_TRUE(conn.ok()) << conn.error().describe();
+  ASSERT_TRUE(conn->exec("SET lock_timeout = '5s'").ok());  // bounds a wait the install did not bound
+  auto catalog = pg::load_catalog(*conn, {});
+  ASSERT_TRUE(catalog.ok()) << catalog.error().describe();
+  auto started = std::chrono::steady_clock::now();
+  auto s = install_change_capture(*conn, *catalog, "a");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("public.other"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("locked by another transaction"), std::string::npos) << s.error().message;
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM pg_trigger WHERE tgname = 'tandem_capture'"), 0);
+  ASSERT_TRUE(holder->exec("ROLLBACK").ok());
+  s = install_change_capture(*conn, *catalog, "a");
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM pg_trigger WHERE tgname = 'tandem_capture'"), 2);
+}
+
+// A full sync's restore stores the feed cursor in its own transaction, possibly before
+// the change server's first install: the schema comes into being there; once in place,
+// asking again takes no lock (the restore must not hold the install's lock to its end).
+TEST_F(PeriodicFeed, RestoreCommitCreatesTheSchemaOnceThenTakesNoLock) {
+  auto conn = open_data_plane_connection(a_.db->conninfo(), "restore commit");
+  ASSERT_TRUE(conn.ok()) << conn.error().describe();
+  ASSERT_TRUE(conn->exec("BEGIN").ok());
+  auto s = ensure_change_schema(*conn, "a");
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  s = set_cursor_after_full_sync(*conn, "b", b_.scalar("SELECT txid_current_snapshot()"));
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  ASSERT_TRUE(conn->exec("COMMIT").ok());
+  EXPECT_EQ(count(a_, "SELECT count(*) FROM tandem.cursors WHERE peer = 'b'"), 1);
+  auto holder = open_data_plane_connection(a_.db->conninfo(), "lock holder");
+  ASSERT_TRUE(holder.ok()) << holder.error().describe();
+  ASSERT_TRUE(holder->exec("SELECT pg_advisory_lock(hashtext('tandem.install'))").ok());
+  ASSERT_TRUE(conn->exec("SET lock_timeout = '3s'; BEGIN").ok());
+  s = ensure_change_schema(*conn, "a");
+  EXPECT_TRUE(s.ok()) << s.error().describe();
+  ASSERT_TRUE(conn->exec("COMMIT").ok());
+}
+
 }  // namespace
 }  // namespace tandem
