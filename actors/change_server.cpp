@@ -51,7 +51,12 @@ bool ready(Self* self) {
   Status s = catalog.ok() ? install_change_capture(*st.conn, *catalog, st.ctx->node_id())
                           : Status(catalog.error());
   if (!s.ok()) {
-    log::error("periodic") << "cannot install change capture: " << s.error().describe();
+    // A table held by another transaction (a full sync's restore holds them to its
+    // commit) is a reason to wait, not a fault.
+    if (s.error().code == kCaptureLocked)
+      log::warn("periodic") << s.error().describe() << "; trying again in 10 s";
+    else
+      log::error("periodic") << "cannot install change capture: " << s.error().describe();
     return false;
   }
   st.installed = true;

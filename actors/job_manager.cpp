@@ -419,13 +419,17 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
       [=](stuck_atom) -> std::string { return clear_stuck(self).dump(); },
 
       // ---- from periodic sync ----
-      // Whether a full sync with `peer` holds the lock (periodic sync with it pauses).
+      // Whether periodic sync with `peer` pauses: a full sync with `peer` holds the lock,
+      // or one into this node does, whatever its source. A third node's changes applied
+      // beside a restore would contend for the rows it holds until its commit, and a
+      // lock cycle with it ends one of them: possibly the restore.
       [=](fullsync_atom, const std::string& peer) -> bool {
         auto& st = self->state;
         if (!st.lock) return false;
         auto it = st.views.find(*st.lock);
         if (it == st.views.end()) return true;  // starting: be safe
-        return it->second.session.source == peer || it->second.session.target == peer;
+        const Session& s = it->second.session;
+        return s.source == peer || s.target == peer || s.target == st.ctx->node_id();
       },
       [=](changes_atom, const std::string& client, const std::string& cursor, std::uint64_t limit) {
         auto rp = self->make_response_promise();

@@ -230,7 +230,7 @@ Status lock_for_triggers(pg::Connection& conn, const std::vector<TriggerToInstal
   }
   auto s = conn.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
   if (s.ok()) return s;
-  return make_error(s.error().code, "installing change capture on " + described +
+  return make_error(kCaptureLocked, "installing change capture on " + described +
                                         ": a table is locked by another transaction (waited " + kLockWait +
                                         " for it; nothing was changed): " + s.error().message);
 }

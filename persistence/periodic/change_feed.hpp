@@ -83,6 +83,8 @@ Result<ChangeBatch> batch_from_json(const nlohmann::json& j);
 Status install_change_capture(pg::Connection& conn, const pg::Catalog& catalog,
                               const std::string& local_node,
                               std::vector<std::string>* warnings = nullptr);
+// The error code of an install that gave up waiting for a table lock.
+constexpr const char* kCaptureLocked = "capture_locked";
 // Just schema tandem, created or migrated in the caller's transaction; locks no
 // application table. For writers of tandem.* that may run before the first install.
 Status ensure_change_schema(pg::Connection& conn, const std::string& local_node);

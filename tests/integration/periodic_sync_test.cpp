@@ -3,6 +3,7 @@
 // (bounded) for the two databases to hold the same rows.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "tests/support/tandem_node.hpp"
@@ -163,6 +164,56 @@ TEST_F(PeriodicSync, ADaemonKilledMidApplyResumesWithoutLoss) {
   n_->b->start();
   ASSERT_TRUE(converged(seconds(40))) << n_->b->log();
   EXPECT_EQ(n_->db_b.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'kill')"), "20000");
+}
+
+// Three nodes: while b is the target of a full sync from a, b applies no changes from c
+// either (they would contend with the restore for its rows, and a lock cycle could end
+// the restore); c's changes made meanwhile arrive once the full sync is over. Applied
+// during it instead (as before), c's change was overwritten by the restore of a's rows
+// and, c's cursor having moved past it, never came back: this test caught that too.
+TEST(PeriodicSyncThreeNodes, AFullSyncIntoANodePausesItsAppliesFromEveryPeer) {
+  TwoNodes n(0.02, false);
+  PgSandbox db_c;
+  ASSERT_TRUE(db_c.load_sample_app(0.02, false).ok());
+  char tmpl[] = "/tmp/tandem-third.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    TandemNode c("c", "Server C", dir, db_c);
+    n.b->add_peer(c);
+    c.add_peer(*n.b);
+    for (auto* node : {n.a.get(), n.b.get(), &c}) node->config()["sync"]["periodic_interval_s"] = 1;
+    n.a->start();
+    n.b->start();
+    c.start();
+    auto peer_state = [&](const std::string& peer) {
+      const json answer = n.b->get("/api/admin/sync/periodic").json();
+      for (const auto& p : answer["peers"])
+        if (p.value("peer", "") == peer) return p.value("state", "");
+      return std::string("(no such peer)");
+    };
+    // Rounds with both peers running before the full sync starts.
+    ASSERT_TRUE(wait_until([&] { return peer_state("a") == "idle" && peer_state("c") == "idle"; }, seconds(20)))
+        << n.b->get("/api/admin/sync/periodic").json().dump() << n.b->log() << c.log();
+    // Mirror mode ships every row (no range diff): ~0.37 MB at 0.05 MB/s, ~7 s.
+    auto id = session_id_of(n.b->start_full_sync(
+        "pull", "a", {{"mode", "mirror"}, {"compressionEnabled", false}, {"bandwidthLimitMBps", 0.05}}));
+    ASSERT_FALSE(id.empty());
+    n.b->wait_progress(id, [](const json& p) { return p.value("phase", "") == "transfer"; });
+    db_c.exec("UPDATE products SET name = 'renamed on c' WHERE id = 2");
+    EXPECT_TRUE(wait_until([&] { return peer_state("c") == "paused_full_sync"; }, seconds(5)))
+        << n.b->get("/api/admin/sync/periodic").json().dump();
+    auto now = n.b->wait_progress(id, [](const json&) { return true; });
+    EXPECT_EQ(now.value("state", ""), "running") << "the pause must be seen while the full sync runs\n"
+                                                 << now.dump() << n.b->log();
+    ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+    // Then c's change, made during the full sync, arrives.
+    EXPECT_TRUE(wait_until([&] { return n.db_b.scalar("SELECT name FROM products WHERE id = 2") == "renamed on c"; },
+                           seconds(20)))
+        << n.b->log();
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace
