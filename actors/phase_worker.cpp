@@ -138,7 +138,11 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
 }  // namespace
 
 bool is_retryable(const Error& e) {
-  return e.code == "pg_connect" || e.code == "spool_io";
+  // A phase is one transaction (restore) or read-only (backup, verify): after a lost
+  // lock conflict (a live application's transaction and the restore deadlocked, and
+  // PostgreSQL ended the restore) or a lost server, running it again is safe.
+  return e.code == "pg_connect" || e.code == "spool_io" || e.code == pg::kConflict ||
+         e.code == pg::kConnectionLost;
 }
 
 caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::actor job,

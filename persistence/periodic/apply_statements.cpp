@@ -88,8 +88,9 @@ Status PreparedSet::run(const std::string& name, const std::string& param) {
   auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
   std::string err = ok ? "" : error_text(conn_.raw(), r);
+  const char* code = ok ? "" : pg::error_code_of(conn_.raw(), r);
   PQclear(r);
-  if (!ok) return make_error("pg_error", err);
+  if (!ok) return make_error(code, err);
   return ok_status();
 }
 

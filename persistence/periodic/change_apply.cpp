@@ -151,6 +151,9 @@ class BatchApply {
       if (!st.error.empty()) continue;
       if (auto s = conn_.exec("SAVEPOINT tandem_change"); !s.ok()) return s;
       auto r = prepared_.run(st.statement, st.param);
+      // A lost lock conflict or connection says nothing about the change: the batch
+      // fails and the next round applies it, instead of quarantining a good change.
+      if (!r.ok() && r.error().code != pg::kError) return r.error();
       if (auto s = conn_.exec(r.ok() ? "RELEASE SAVEPOINT tandem_change" : "ROLLBACK TO SAVEPOINT tandem_change");
           !s.ok())
         return s;

@@ -78,10 +78,22 @@ Result<Connection> Connection::open(const std::string& conninfo,
   return Connection(conn);
 }
 
+const char* error_code_of(PGconn* conn, const PGresult* res) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
+  // 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available.
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") return kConflict;
+  // Class 08 connection exceptions; 57P01-57P03 the server shutting down or starting.
+  if (sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
+    return kConnectionLost;
+  if (conn && PQstatus(conn) == CONNECTION_BAD) return kConnectionLost;
+  return kError;
+}
+
 Error Connection::error_for(const std::string& what, PGresult* res) const {
   std::string msg = res ? PQresultErrorMessage(res) : "";
   if (msg.empty()) msg = PQerrorMessage(conn_);
-  return make_error("pg_error", trimmed(msg) + " (in: " + sql_excerpt(what) + ")");
+  return make_error(error_code_of(conn_, res), trimmed(msg) + " (in: " + sql_excerpt(what) + ")");
 }
 
 Status Connection::exec(const std::string& sql) {

@@ -25,6 +25,18 @@ using Row = std::vector<Value>;
 using Rows = std::vector<Row>;
 using Params = std::vector<Value>;
 
+// Error codes a failed statement carries, by what a caller can do about it:
+//   kConflict       lost a lock conflict (deadlock, serialization failure, lock wait
+//                   timeout): the transaction was rolled back, and running it again can
+//                   succeed;
+//   kConnectionLost the server went away (restart, failover, terminated backend);
+//   kError          anything else (the statement itself is wrong for this database).
+constexpr const char* kConflict = "pg_conflict";
+constexpr const char* kConnectionLost = "pg_connection_lost";
+constexpr const char* kError = "pg_error";
+// Which of the three a failure on `conn` with result `res` (may be null) is.
+const char* error_code_of(PGconn* conn, const PGresult* res);
+
 class Connection {
  public:
   // Connects and sets application_name; fails with the server's reason.

@@ -514,5 +514,32 @@ TEST_F(PeriodicFeed, RestoreCommitCreatesTheSchemaOnceThenTakesNoLock) {
   ASSERT_TRUE(conn->exec("COMMIT").ok());
 }
 
+// A change that loses a lock conflict with a local transaction (here a lock wait that
+// times out; a deadlock is the same) is not a bad row: the batch fails whole, nothing is
+// quarantined, and the next round applies it.
+TEST_F(PeriodicFeed, ALockConflictFailsTheBatchInsteadOfQuarantiningTheChange) {
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'x', 1), (2, 'y', 2)");
+  sync(a_, b_);
+  a_.exec("UPDATE items SET qty = 10 WHERE id = 1; UPDATE items SET qty = 20 WHERE id = 2");
+  auto holder = open_data_plane_connection(b_.db->conninfo(), "lock holder");
+  ASSERT_TRUE(holder.ok()) << holder.error().describe();
+  ASSERT_TRUE(holder->exec("BEGIN; UPDATE items SET name = name WHERE id = 2").ok());
+  ASSERT_TRUE(b_.conn->exec("SET lock_timeout = '200ms'").ok());
+  auto cursor = load_cursor(*b_.conn, "a");
+  ASSERT_TRUE(cursor.ok()) << cursor.error().describe();
+  auto batch = fetch_changes(*a_.conn, "a", "b", *cursor, 100);
+  ASSERT_TRUE(batch.ok()) << batch.error().describe();
+  auto applied = apply_changes(*b_.conn, b_.catalog, *batch, "a", "b", policy_);
+  ASSERT_FALSE(applied.ok()) << "quarantined " << applied->quarantined;
+  EXPECT_EQ(applied.error().code, pg::kConflict) << applied.error().message;
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM tandem.quarantine"), 0);
+  EXPECT_EQ(count(b_, "SELECT qty FROM items WHERE id = 1"), 1);  // nothing half-applied
+  ASSERT_TRUE(holder->exec("ROLLBACK").ok());
+  ASSERT_TRUE(b_.conn->exec("SET lock_timeout = 0").ok());
+  EXPECT_EQ(sync(a_, b_).applied, 2u);
+  EXPECT_EQ(sums(a_), sums(b_));
+}
+
 }  // namespace
 }  // namespace tandem

@@ -3,8 +3,12 @@
 // order (with a cycle), partitioned tables listed once, quoted names, exclude_rows.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "persistence/pg/catalog.hpp"
 #include "tests/support/pg_sandbox.hpp"
+#include "tests/support/process.hpp"
 
 namespace tandem {
 namespace {
@@ -200,6 +204,48 @@ TEST(PgConnection, ErrorsNameTheStatementAndConnectFailuresTheReason) {
   auto bad = pg::Connection::open("host=127.0.0.1 port=1 dbname=app user=postgres");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("cannot connect"), std::string::npos);
+}
+
+// What a caller may do about a failure rides on its code: a lost lock conflict or a lost
+// server is worth another try (the full-sync job retries such a phase), the rest is not.
+TEST(PgConnection, ErrorCodesTellConflictsAndLostServersFromTheRest) {
+  PgSandbox db;
+  db.exec("CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0)");
+  auto one = pg::Connection::open(db.conninfo());
+  auto two = pg::Connection::open(db.conninfo());
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(one->query("SELECT * FROM no_such_table").error().code, pg::kError);
+
+  // A lock wait that times out.
+  ASSERT_TRUE(one->exec("BEGIN; UPDATE t SET v = 1 WHERE id = 1").ok());
+  auto timed_out = two->exec("SET lock_timeout = '100ms'; UPDATE t SET v = 2 WHERE id = 1");
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.error().code, pg::kConflict) << timed_out.error().message;
+  ASSERT_TRUE(two->exec("SET lock_timeout = 0").ok());
+
+  // A deadlock: `one` holds row 1 and waits for row 2, which `two` holds while it asks
+  // for row 1. PostgreSQL ends one of them; that one's error is a conflict.
+  ASSERT_TRUE(two->exec("BEGIN; UPDATE t SET v = 2 WHERE id = 2").ok());
+  Status first = ok_status();
+  std::thread waiter([&] { first = one->exec("UPDATE t SET v = 1 WHERE id = 2"); });
+  ASSERT_TRUE(test::wait_until([&] { return db.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") != "0"; },
+                         std::chrono::seconds(10)));
+  Status second = two->exec("UPDATE t SET v = 2 WHERE id = 1");
+  waiter.join();
+  ASSERT_NE(first.ok(), second.ok()) << "exactly one is the deadlock's victim";
+  const Error& lost = first.ok() ? second.error() : first.error();
+  EXPECT_EQ(lost.code, pg::kConflict) << lost.message;
+  EXPECT_NE(lost.message.find("deadlock"), std::string::npos) << lost.message;
+  (void)one->exec("ROLLBACK");
+  (void)two->exec("ROLLBACK");
+
+  // The server ends the backend (as a restart or failover would).
+  auto pid = one->scalar("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  db.exec("SELECT pg_terminate_backend(" + pid->value_or("0") + ")");
+  auto gone = one->query("SELECT 1");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, pg::kConnectionLost) << gone.error().message;
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+// A full sync into a database an application is using: the restore holds the rows it has
+// merged until its commit, and an application transaction can end up in a lock cycle
+// with it. PostgreSQL then ends one of the two; when that is the restore, the session
+// must not fail: the restore rolled back whole, so the job runs it again (a retryable
+// failure, statemachine/transition.cpp) and the sync succeeds.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "persistence/pg/connection.hpp"
+#include "tests/support/tandem_node.hpp"
+
+namespace tandem::test {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+TEST(FullSyncConflict, ARestoreEndedByADeadlockRunsAgainAndSucceeds) {
+  TwoNodes n(0.05, false);
+  // Two rows of b the restore will rewrite: a customer (merged early, parents first)
+  // and an order line (merged last).
+  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = (SELECT min(id) FROM customers);"
+              "UPDATE order_items SET quantity = quantity + 1000 "
+              "WHERE (order_id, line_no) = (SELECT order_id, line_no FROM order_items ORDER BY 1, 2 LIMIT 1)");
+  n.a->start();
+  n.b->start();
+  // Capture in place first: its install would otherwise queue behind the application too.
+  ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
+                         seconds(20)));
+  // The application: a transaction holding that order line.
+  auto app = pg::Connection::open(n.db_b.conninfo(), "application");
+  ASSERT_TRUE(app.ok()) << app.error().describe();
+  ASSERT_TRUE(app->exec("BEGIN; UPDATE order_items SET quantity = quantity "
+                        "WHERE (order_id, line_no) = (SELECT order_id, line_no FROM order_items ORDER BY 1, 2 LIMIT 1)")
+                  .ok());
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_FALSE(id.empty());
+  // The restore waits for the application's order line...
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return n.db_b.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tandemd restore' "
+                             "AND wait_event_type = 'Lock'") != "0";
+      },
+      seconds(30)))
+      << n.b->log();
+  // ...and the application now asks for the customer the restore holds: a cycle.
+  // PostgreSQL ends the one that has waited longer: the restore.
+  Status customer = app->exec("UPDATE customers SET name = name WHERE id = (SELECT min(id) FROM customers)");
+  EXPECT_TRUE(customer.ok()) << customer.error().describe();
+  ASSERT_TRUE(app->exec("ROLLBACK").ok());
+
+  auto done = n.b->wait_finished(id, seconds(60));
+  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
+  EXPECT_NE(n.b->log().find("deadlock detected"), std::string::npos) << n.b->log();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
+}
+
+}  // namespace
+}  // namespace tandem::test
