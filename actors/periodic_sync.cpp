@@ -2,8 +2,9 @@
 // asks the applier for this node's cursor on the peer, fetches the peer's changes after
 // it through the peer link, and has the applier apply them (one transaction, cursor
 // included). A batch that says "more" is followed at once. Rounds skip while an admin
-// paused them or a full sync with this peer runs; the cursor a full sync sets makes the
-// next round start exactly after the full sync's snapshot.
+// paused them, a full sync with this peer runs, or one into this node does (job_manager,
+// fullsync_atom); the cursor a full sync sets makes the next round start exactly after
+// the full sync's snapshot.
 #include <caf/all.hpp>
 
 #include <chrono>
