@@ -66,7 +66,9 @@ void StagingLoader::run(Worker& w) {
       i = tables_[next_++];
     }
     Status s = cancel_.cancelled() ? Status(cancelled_error("restore")) : load(w, plan_.tables.at(i));
-    if (!s.ok()) (void)w.conn.exec("ROLLBACK");  // before the lock: waiters need not wait for it
+    // Before the lock: waiters need not wait for it. Only inside a transaction (a load
+    // cancelled before its BEGIN has none, and the server would warn).
+    if (!s.ok() && PQtransactionStatus(w.conn.raw()) != PQTRANS_IDLE) (void)w.conn.exec("ROLLBACK");
     std::lock_guard<std::mutex> lock(mutex_);
     if (!s.ok()) {
       if (!error_) {

@@ -2,7 +2,8 @@
 // merged until its commit, and an application transaction can end up in a lock cycle
 // with it. PostgreSQL then ends one of the two; when that is the restore, the session
 // must not fail: the restore rolled back whole, so the job runs it again (a retryable
-// failure, statemachine/transition.cpp) and the sync succeeds.
+// failure, statemachine/transition.cpp) and the sync succeeds. The same for a restore
+// whose connection the server ends.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -55,7 +56,27 @@ TEST(FullSyncConflict, ARestoreEndedByADeadlockRunsAgainAndSucceeds) {
 
   auto done = n.b->wait_finished(id, seconds(60));
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
+  EXPECT_NE(n.b->log().find("failed(retryable: restore"), std::string::npos) << n.b->log();
   EXPECT_NE(n.b->log().find("deadlock detected"), std::string::npos) << n.b->log();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
+}
+
+// The same for a lost server: the restore's connection is ended under it (as a restart
+// or a failover of the target's PostgreSQL would); the restore runs again.
+TEST(FullSyncConflict, ARestoreWhoseConnectionIsCutRunsAgainAndSucceeds) {
+  TwoNodes n(0.05, false);
+  n.b->env().push_back("TANDEM_FAILPOINTS=restore_chunk=sleep:100");  // a restore that lasts
+  n.a->start();
+  n.b->start();
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_FALSE(id.empty());
+  const std::string restore = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tandemd restore'";
+  ASSERT_TRUE(wait_until([&] { return n.db_b.scalar(restore) != "0"; }, seconds(30))) << n.b->log();
+  n.db_b.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tandemd restore'");
+
+  auto done = n.b->wait_finished(id, seconds(90));
+  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
+  EXPECT_NE(n.b->log().find("failed(retryable: restore"), std::string::npos) << n.b->log();
   EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
 }
 
