@@ -42,6 +42,20 @@ const char* task_phase(WorkerTask t) {
   return "?";
 }
 
+// A target the application wrote to while the sync ran cannot equal the snapshot, and
+// verify cannot tell such rows from a wrong copy: the error names what this node's
+// change log shows written since the session began, when anything.
+Error explain_mismatch(pg::Connection& conn, const Session& s, Error e) {
+  auto writes = local_writes_since(conn, s.created_at);
+  if (!writes.ok() || writes->empty()) return e;
+  std::string list;
+  for (const auto& [table, n] : *writes) list += (list.empty() ? "" : ", ") + table + ": " + std::to_string(n);
+  e.message += ". Written on this node since the sync began (row changes in its change log): " + list +
+               ". Stop the application's writes to the target during a full sync, or let periodic sync "
+               "carry them";
+  return e;
+}
+
 // Runs the order's phase; the result's detail is the phase's output (manifest JSON for
 // backup, a summary for restore).
 Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const ProgressFn& progress) {
@@ -130,7 +144,9 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
            " without per-row checks, " + std::to_string(stats->indexes_rebuilt) + " indexes built after the load" +
            (stats->indexes_kept_because.empty() ? "" : "; indexes kept: " + stats->indexes_kept_because) + ")";
   }
+  failpoint("verify_start");  // lets tests write to the target between restore and verify
   auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel);
+  if (!st.ok() && st.error().code == "verify_mismatch") return explain_mismatch(*conn, s, st.error());
   if (!st.ok()) return st.error();
   return std::string("verified ") + std::to_string(manifest->tables.size()) + " tables";
 }

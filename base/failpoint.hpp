@@ -7,7 +7,8 @@
 //   TANDEM_FAILPOINTS="restore_table=sleep:2000,backup_chunk=sleep:200"
 // Points: backup_chunk (source, after each chunk is written), convert_plan (target,
 // before the restore plan is built), restore_chunk (target, inside the restore
-// transaction, after each chunk is loaded), verify_table (after each table is verified),
+// transaction, after each chunk is loaded), verify_start (target, before verify reads),
+// verify_table (after each table is verified),
 // manager_list (the job manager, listing sessions for the API), stop_node (tandemd,
 // after SIGTERM, before the node stops), capture_install (the change server, before
 // each try to install change capture).

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +104,12 @@ Result<std::uint64_t> prune_change_log(pg::Connection& conn, const std::vector<s
 Result<std::uint64_t> pending_changes(pg::Connection& conn, const std::string& local_node,
                                       const std::string& peer);
 
+// Row changes made on this node since `since_ms` (Unix ms), per table ("schema.table"),
+// as its change log holds them: what the application wrote, for explaining a verify
+// that found the target differing from a full sync's snapshot.
+Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg::Connection& conn,
+                                                                             std::int64_t since_ms);
+
 // ---- receiving side -------------------------------------------------------------------
 
 struct ApplyStats {
@@ -114,7 +121,9 @@ struct ApplyStats {
 };
 
 // Applies `batch` from `peer` in one transaction with `SET LOCAL tandem.origin = peer`,
-// each change under a savepoint (a change that fails is quarantined, the rest goes on),
+// each change under a savepoint (a change that fails is quarantined, the rest goes on;
+// one that lost a lock conflict or the connection fails the batch, pg::kConflict /
+// pg::kConnectionLost, to be applied by the next round),
 // resolving conflicts with local changes the peer has not seen yet by `policy`
 // (last_writer_wins: later changed_at wins, ties go to the greater node id;
 // prefer_node:<id>: that node's version wins); a local change that loses is marked

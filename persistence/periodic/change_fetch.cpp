@@ -147,6 +147,19 @@ Result<std::uint64_t> pending_changes(pg::Connection& conn, const std::string& /
   return std::stoull(n->value_or("0"));
 }
 
+Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg::Connection& conn,
+                                                                             std::int64_t since_ms) {
+  // Only local writes are ever logged (see fetch_changes), so no origin filter.
+  auto rows = conn.query(
+      "SELECT table_schema || '.' || table_name, count(*)::text FROM tandem.change_log "
+      "WHERE changed_at >= to_timestamp($1::bigint / 1000.0) GROUP BY 1 ORDER BY 1",
+      {std::to_string(since_ms)});
+  if (!rows.ok()) return rows.error();
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const auto& r : *rows) out.emplace_back(r[0].value_or(""), std::stoull(r[1].value_or("0")));
+  return out;
+}
+
 Result<std::uint64_t> prune_change_log(pg::Connection& conn, const std::vector<std::string>& peers) {
   // No peers: keep everything (a peer configured later still needs the log).
   if (peers.empty()) return std::uint64_t{0};

@@ -3,7 +3,8 @@
 // with it. PostgreSQL then ends one of the two; when that is the restore, the session
 // must not fail: the restore rolled back whole, so the job runs it again (a retryable
 // failure, statemachine/transition.cpp) and the sync succeeds. The same for a restore
-// whose connection the server ends.
+// whose connection the server ends. And a verify that finds rows the application wrote
+// meanwhile says so.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -78,6 +79,31 @@ TEST(FullSyncConflict, ARestoreWhoseConnectionIsCutRunsAgainAndSucceeds) {
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
   EXPECT_NE(n.b->log().find("failed(retryable: restore"), std::string::npos) << n.b->log();
   EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
+}
+
+// A row the application changes on the target after the restore committed makes verify
+// fail (the target no longer equals the snapshot); the error says what this node's change
+// log shows written since the sync began, so the admin sees the cause.
+TEST(FullSyncConflict, AVerifyMismatchNamesTheWritesMadeOnTheTargetMeanwhile) {
+  TwoNodes n(0.05, false);
+  n.b->env().push_back("TANDEM_FAILPOINTS=verify_start=sleep:3000");
+  n.a->start();
+  n.b->start();
+  ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
+                         seconds(20)));
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_FALSE(id.empty());
+  auto at = n.b->wait_phase(id, "verify");
+  ASSERT_EQ(at.value("phase", ""), "verify") << at.dump() << n.b->log();
+  n.db_b.exec("UPDATE products SET name = 'renamed by the application' WHERE id = (SELECT min(id) FROM products)");
+
+  auto done = n.b->wait_finished(id, seconds(60));
+  ASSERT_EQ(done.value("state", ""), "failed") << done.dump() << n.b->log();
+  const std::string error = done.value("error", "");
+  EXPECT_NE(error.find("public.products"), std::string::npos) << error;
+  EXPECT_NE(error.find("Written on this node since the sync began (row changes in its change log): public.products: 1"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace
