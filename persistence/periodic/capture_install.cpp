@@ -230,15 +230,23 @@ Status lock_for_triggers(pg::Connection& conn, const std::vector<TriggerToInstal
   }
   auto s = conn.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
   if (s.ok()) return s;
+  if (s.error().code != pg::kConflict)  // not a wait: e.g. the role may not lock them
+    return make_error(s.error().code, "installing change capture on " + described + ": " + s.error().message);
   return make_error(kCaptureLocked, "installing change capture on " + described +
                                         ": a table is locked by another transaction (waited " + kLockWait +
                                         " for it; nothing was changed): " + s.error().message);
 }
 
+// Serialises installs and schema creation between connections (two tandemd starting
+// at once, or an install beside a restore's commit), until the transaction ends.
+Status take_install_lock(pg::Connection& conn) {
+  return conn.exec("SELECT pg_advisory_xact_lock(hashtext('tandem.install'))");
+}
+
 // The triggers, in the caller's transaction, with schema tandem in place.
 Status install_in_transaction(pg::Connection& conn, const pg::Catalog& catalog,
                               const std::string& local_node, std::vector<std::string>* warnings) {
-  if (auto s = conn.exec("SELECT pg_advisory_xact_lock(hashtext('tandem.install'))"); !s.ok()) return s;
+  if (auto s = take_install_lock(conn); !s.ok()) return s;
   // After the advisory lock: a second install waits for the first as long as it takes.
   if (auto s = conn.exec(std::string("SET LOCAL lock_timeout = '") + kLockWait + "'"); !s.ok()) return s;
   auto installed = installed_triggers(conn);
@@ -293,7 +301,7 @@ Status ensure_change_schema(pg::Connection& conn, const std::string& local_node)
   if (!stored.ok()) return stored.error();
   if (stored->version >= kSchemaVersion && stored->node_id == local_node) return ok_status();
   // Two transactions creating the schema at once collide on the catalog's unique index.
-  if (auto s = conn.exec("SELECT pg_advisory_xact_lock(hashtext('tandem.install'))"); !s.ok()) return s;
+  if (auto s = take_install_lock(conn); !s.ok()) return s;
   // Only when needed: CREATE INDEX IF NOT EXISTS locks change_log before it looks for
   // the index, and every captured write holds a lock there.
   if (stored->version < kSchemaVersion)
