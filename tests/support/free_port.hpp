@@ -3,9 +3,14 @@
 
 namespace tandem::test {
 
-// A port on 127.0.0.1 that nobody listened on a moment ago: the kernel picks it (bind to
-// port 0) from its ephemeral range, which pg-sandbox's clusters stay below, so the two
-// never hand out the same port. Throws std::runtime_error if no socket can be bound.
+// A port on 127.0.0.1 that nobody had bound a moment ago, picked at random below the
+// kernel's ephemeral range (32768+), in the range pg-sandbox's clusters use (15000 +
+// 17000; they re-pick on a clash too). Below it because the kernel hands out ephemeral
+// ports to outgoing connections: a port taken from there (bind to port 0, as this did
+// before) could be taken again by a connection before the daemon bound it, and a peer
+// retrying a connection to a port nobody listens on yet can even connect to itself on
+// it (TCP self-connect): CI once saw "actor.listen: … the port is in use by another
+// process". Throws std::runtime_error if no port is found.
 int free_tcp_port();
 
 }  // namespace tandem::test
