@@ -66,11 +66,14 @@ struct backup_status {
   std::string manifest_json;  // when done
   std::string error;          // when failed
   std::string probe_verdict;  // state "probed": the source's verdict on the range probe (JSON)
+  std::string activity;         // state "running": the backup's last activity report kind
+  std::string activity_detail;  // and its detail (worker_report, is_activity)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backup_status& x) {
   return f(caf::meta::type_name("tandem::backup_status"), x.state, x.bytes_done, x.bytes_total,
-           x.rows_done, x.rows_total, x.manifest_json, x.error, x.probe_verdict);
+           x.rows_done, x.rows_total, x.manifest_json, x.error, x.probe_verdict, x.activity,
+           x.activity_detail);
 }
 
 // The answer to chunk: the stored bytes of one chunk and its checksum.
@@ -116,7 +119,9 @@ using notify_atom = caf::atom_constant<caf::atom("notify")>;   // a session ende
 struct worker_report {
   std::uint32_t attempt = 0;
   std::string phase;
-  std::string kind;  // "progress", "done", "failed"
+  // "progress"; "done", "failed", "cancelled" (the last report); or what the activity
+  // watch saw between them: "working", "blocked" (detail says on what), "idle".
+  std::string kind;
   std::uint64_t bytes_done = 0;
   std::uint64_t bytes_total = 0;
   std::uint64_t rows_done = 0;
@@ -128,6 +133,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_report& x) {
   return f(caf::meta::type_name("tandem::worker_report"), x.attempt, x.phase, x.kind,
            x.bytes_done, x.bytes_total, x.rows_done, x.rows_total, x.detail, x.retryable);
+}
+
+// A report from the activity watch (not the phase's own progress or outcome).
+inline bool is_activity(const worker_report& r) {
+  return r.kind == "working" || r.kind == "blocked" || r.kind == "idle";
 }
 
 void register_message_types(caf::actor_system_config& cfg);

@@ -35,6 +35,9 @@ struct SessionView {
   double transfer_speed_bps = 0;   // smoothed, current phase
   std::int64_t eta_s = -1;         // whole session; -1 unknown
   bool stalled = false;
+  // What the running phase's statements wait for, when another transaction's lock holds
+  // them up ("restore waits for a lock held by process 4242 (…)"); empty otherwise.
+  std::string blocked_by;
   bool live = false;               // a job is running it on this node
 };
 

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -10,6 +11,7 @@
 #include "base/failpoint.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
+#include "persistence/dataplane/activity_watch.hpp"
 #include "persistence/dataplane/backup.hpp"
 #include "persistence/dataplane/range_probe.hpp"
 #include "persistence/dataplane/restore.hpp"
@@ -151,6 +153,22 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
   return std::string("verified ") + std::to_string(manifest->tables.size()) + " tables";
 }
 
+// Looks often enough that a statement working for longer than the stall timeout is seen
+// working several times before it would show as stalled, and never more than once a second.
+std::chrono::milliseconds watch_interval(const NodeContext& ctx) {
+  const long long quarter = ctx.config.full_sync.stall_after_s * 1000LL / 4;
+  return std::chrono::milliseconds(std::clamp(quarter, 1000LL, 30000LL));
+}
+
+const char* report_kind(BackendActivity::Kind k) {
+  switch (k) {
+    case BackendActivity::Kind::working: return "working";
+    case BackendActivity::Kind::blocked: return "blocked";
+    case BackendActivity::Kind::idle: break;
+  }
+  return "idle";
+}
+
 }  // namespace
 
 bool is_retryable(const Error& e) {
@@ -179,7 +197,14 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
                       p.rows_done,   p.rows_total, p.table, false};
       if (job) caf::anon_send(job, r);
     };
+    // What the phase's statements do between progress reports (working, or waiting for
+    // another transaction's lock), so a long statement is not taken for a stuck job.
+    ActivityWatch watch(ctx->config.database_conninfo, watch_interval(*ctx), [&](const BackendActivity& a) {
+      worker_report r{order.attempt, phase, report_kind(a.kind), 0, 0, 0, 0, a.detail, false};
+      if (job) caf::anon_send(job, r);
+    });
     auto result = run_task(*ctx, order, progress);
+    watch.stop();
     worker_report r;
     r.attempt = order.attempt;
     r.phase = phase;

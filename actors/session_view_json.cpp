@@ -9,6 +9,7 @@ nlohmann::json view_to_json(const SessionView& v) {
           {"transfer_speed_bps", v.transfer_speed_bps},
           {"eta_s", v.eta_s},
           {"stalled", v.stalled},
+          {"blocked_by", v.blocked_by},
           {"live", v.live}};
 }
 
@@ -21,6 +22,7 @@ Result<SessionView> view_from_json(const nlohmann::json& j) {
   v.transfer_speed_bps = j.value("transfer_speed_bps", 0.0);
   v.eta_s = j.value("eta_s", std::int64_t{-1});
   v.stalled = j.value("stalled", false);
+  v.blocked_by = j.value("blocked_by", "");
   v.live = j.value("live", false);
   return v;
 }

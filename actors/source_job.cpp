@@ -39,7 +39,8 @@ struct source_job_state {
   // backup
   caf::actor worker;
   std::shared_ptr<CancelToken> cancel;
-  worker_report last;  // the worker's latest report
+  worker_report last;      // the worker's latest report of progress or outcome
+  worker_report activity;  // the activity watch's latest (what the backup's statements do)
   std::optional<Manifest> manifest;
   // Range probe (dataplane/range_probe.hpp): judged by a worker before the backup starts;
   // its verdict answers the target's probe until the backup starts.
@@ -55,6 +56,7 @@ void publish_view(Self* self) {
   SessionView v;
   v.session = self->state.s;
   v.stalled = is_stalled(v.session, now_ms(), self->state.ctx->config.full_sync.stall_after_s * 1000LL);
+  if (self->state.activity.kind == "blocked") v.blocked_by = self->state.activity.detail;
   v.live = !is_terminal(v.session.state);
   self->send(self->state.manager, progress_atom::value, view_to_json(v).dump());
 }
@@ -132,6 +134,8 @@ backup_status status_of(Self* self) {
     b.bytes_total = st.last.bytes_total;
     b.rows_done = st.last.rows_done;
     b.rows_total = st.last.rows_total;
+    b.activity = st.activity.kind;
+    b.activity_detail = st.activity.detail;
   }
   return b;
 }
@@ -152,6 +156,7 @@ void spawn_worker(Self* self, WorkerTask task, const std::string& input_json) {
 void start_backup(Self* self, const std::string& digest_json) {
   auto& st = self->state;
   st.last = worker_report{};
+  st.activity = worker_report{};
   st.probe_verdict.clear();
   spawn_worker(self, WorkerTask::backup, digest_json);
   log::info("source") << st.s.id << ": backup started"
@@ -214,7 +219,7 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
       [=](backup_atom, const std::string& body) -> backup_status {
         auto& st = self->state;
         st.last_contact = steady_clock::now();
-        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended", {}};
+        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended", {}, {}, {}};
         auto request = split_backup_request(body);
         auto target_view = session_from_json(nlohmann::json::parse(request.session_json, nullptr, false));
         if (target_view.ok() && target_view->attempt > st.s.attempt) record(self, *target_view, "mirror(backup)");
@@ -222,21 +227,28 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
         if (!st.manifest && !request.probe_json.empty() && (idle || st.probing)) {
           // The target asks whether its digest can pay before it computes it.
           if (!st.probe_verdict.empty()) {
-            backup_status b{"probed", 0, 0, 0, 0, {}, {}, st.probe_verdict};
+            backup_status b{"probed", 0, 0, 0, 0, {}, {}, st.probe_verdict, {}, {}};
             return b;
           }
           if (!st.probing) {
             st.probing = true;
             spawn_worker(self, WorkerTask::judge_probe, request.probe_json);
           }
-          return backup_status{"running", 0, 0, 0, 0, {}, {}, {}};
+          return backup_status{"running", 0, 0, 0, 0, {}, {}, {}, {}, {}};
         }
-        if (st.probing) return backup_status{"running", 0, 0, 0, 0, {}, {}, {}};
+        if (st.probing) return backup_status{"running", 0, 0, 0, 0, {}, {}, {}, {}, {}};
         if (!st.manifest && idle) start_backup(self, request.digest_json);
         return status_of(self);
       },
       [=](const worker_report& r) {
         auto& st = self->state;
+        if (is_activity(r)) {
+          if (st.probing) return;  // the probe is short and the target waits on it
+          bool shown = st.activity.kind == "blocked" || r.kind == "blocked";
+          st.activity = r;
+          if (shown) publish_view(self);
+          return;
+        }
         if (st.probing) {
           if (r.kind == "progress") return;
           st.probing = false;
@@ -253,7 +265,10 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
                               << " chunks";
         }
         st.last = r;
-        if (r.kind != "progress") st.worker = nullptr;
+        if (r.kind != "progress") {
+          st.worker = nullptr;
+          st.activity = worker_report{};
+        }
       },
       // The target fetches one chunk.
       [=](chunk_atom, const std::string& session_id, std::uint64_t index) -> chunk_reply {

@@ -76,6 +76,9 @@ struct target_job_state {
   Phase mirrored_phase = Phase::backup;
   SteadyTime last_mirror{};
   SteadyTime last_view{};
+  // What the running phase waits for (the activity watch's "blocked" detail, here or from
+  // the source's backup); cleared when it works again, goes idle or the phase ends.
+  std::string blocked_by;
   bool finished = false;
   static inline const char* name = "target_job";
 };
@@ -84,6 +87,7 @@ using Self = caf::stateful_actor<target_job_state>;
 
 void apply(Self* self, const Event& ev);
 void begin_work(Self* self, Phase p);
+void on_activity(Self* self, const std::string& kind, const std::string& detail);
 
 bool current(Self* self, std::uint32_t attempt, Phase phase) {
   const auto& s = self->state.s;
@@ -103,6 +107,7 @@ void publish_view(Self* self, bool force) {
   auto eta = session_eta_s(st.s, st.speed);
   v.eta_s = eta ? static_cast<std::int64_t>(*eta + 0.5) : -1;
   v.stalled = is_stalled(st.s, now_ms(), st.ctx->config.full_sync.stall_after_s * 1000LL);
+  if (st.s.state == State::running) v.blocked_by = st.blocked_by;
   v.live = !is_terminal(st.s.state);
   self->send(st.manager, progress_atom::value, view_to_json(v).dump());
 }
@@ -200,7 +205,9 @@ void apply(Self* self, const Event& ev) {
   if (phase_changed) st.speed = SpeedMeter();
   const auto& p = st.s.progress(st.s.phase);
   st.speed.add(now, p.bytes_done);
-  if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev)) {
+  if (phase_changed) st.blocked_by.clear();
+  if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev) &&
+      !std::holds_alternative<StillWorking>(ev)) {
     std::string line = rec.event + " -> " + to_string(st.s.state) + "/" + to_string(st.s.phase);
     log::info("job") << st.s.id << " " << line;
     // The session's own detailed log (the panel's and `tandemctl show`'s); best effort.
@@ -306,6 +313,7 @@ void poll_backup(Self* self) {
             if (b.state == "running") {
               apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
                                    b.rows_total});
+              on_activity(self, b.activity, b.activity_detail);
               self->delayed_send(self, milliseconds(st.ctx->backup_poll_interval_ms),
                                  tick_atom::value, attempt);
             } else if (b.state == "done") {
@@ -518,11 +526,25 @@ void begin_work(Self* self, Phase p) {
   }
 }
 
+// The activity watch's view of the running phase (here, or the source's backup as its
+// backup status tells): working restarts the stall clock, at most once a second (each
+// is a journal commit); blocked is shown with the session until it clears.
+void on_activity(Self* self, const std::string& kind, const std::string& detail) {
+  auto& st = self->state;
+  if (st.s.state != State::running) return;
+  const std::string blocked = kind == "blocked" ? detail : "";
+  const bool shown_changed = blocked != st.blocked_by;
+  st.blocked_by = blocked;
+  if (kind == "working" && now_ms() - st.s.last_progress_at >= 1000) return apply(self, StillWorking{st.s.phase});
+  if (shown_changed) publish_view(self, true);
+}
+
 void on_report(Self* self, const worker_report& r);
 
 void on_report_impl(Self* self, const worker_report& r) {
   auto& st = self->state;
   if (r.attempt != st.s.attempt || r.phase != to_string(st.s.phase)) return;  // stale
+  if (is_activity(r)) return on_activity(self, r.kind, r.detail);
   if (st.digesting) return on_digest_report(self, r);
   auto phase = st.s.phase;
   if (r.kind == "progress") {

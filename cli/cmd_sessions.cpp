@@ -24,7 +24,8 @@ int cmd_status(Context& ctx) {
     if (rc) return rc;
     live.push_back(p);
     text += id + "  " + direction_text(cell(s, "source"), cell(s, "target"), names) +
-            "  started " + short_time(cell(s, "startedAt")) + "\n  " + render_plain(read_progress(p)) + "\n";
+            "  started " + short_time(cell(s, "startedAt")) + "\n  " + render_plain(read_progress(p)) + "\n" +
+            held_up_line(p);
   }
   return print(ctx, json{{"running", live}}, live.empty() ? "No full sync is running.\n" : text);
 }

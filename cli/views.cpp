@@ -80,6 +80,11 @@ std::vector<json> live_sessions(const json& sessions) {
   return out;
 }
 
+std::string held_up_line(const json& session) {
+  const std::string why = cell(session, "blockedBy");
+  return why == "-" ? "" : "    held up: " + why + "\n";
+}
+
 std::string render_history(const json& sessions, const NodeNames& names) {
   const json& list = list_of(sessions, "sessions");
   if (list.empty()) return "No full syncs yet.\n";
@@ -99,6 +104,7 @@ std::string render_history(const json& sessions, const NodeNames& names) {
     std::size_t end = table.find('\n', pos) + 1;
     out += table.substr(pos, end - pos);
     if (cell(s, "error") != "-") out += "    error: " + cell(s, "error") + "\n";
+    out += held_up_line(s);
     pos = end;
   }
   return out;

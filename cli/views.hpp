@@ -31,6 +31,10 @@ std::vector<nlohmann::json> live_sessions(const nlohmann::json& sessions);
 // the line below it. "No full syncs yet." when the list is empty.
 std::string render_history(const nlohmann::json& sessions, const NodeNames& names);
 
+// "    held up: restore waits for a lock held by process …\n" for a session (progress or
+// summary) whose phase waits for another transaction's lock; "" otherwise.
+std::string held_up_line(const nlohmann::json& session);
+
 // `show ID`: the session's fields, its phases, and its log lines when the node sends
 // them (`log`: strings or {at, message}).
 std::string render_session(const nlohmann::json& detail, const NodeNames& names);

@@ -46,6 +46,7 @@ json progress_json(const SessionView& v) {
           {"source", s.source},
           {"target", s.target},
           {"stalled", v.stalled},
+          {"blockedBy", v.blocked_by.empty() ? json(nullptr) : json(v.blocked_by)},
           {"error", s.last_error.empty() ? json(nullptr) : json(s.last_error)}};
 }
 
@@ -65,6 +66,7 @@ json session_summary_json(const SessionView& v) {
           {"bytes", transfer.bytes_done ? transfer.bytes_done : backup.bytes_done},
           {"rows", backup.rows_done},
           {"stalled", v.stalled},
+          {"blockedBy", v.blocked_by.empty() ? json(nullptr) : json(v.blocked_by)},
           {"error", s.last_error.empty() ? json(nullptr) : json(s.last_error)}};
 }
 

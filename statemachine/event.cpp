@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::array<const char*, kEventKindCount> kKindNames{
     "phase_started", "progress",  "checkpoint_reached", "phase_done", "cancel_requested",
-    "cancelled",     "failed",    "peer_lost",          "peer_back",  "resumed_after_restart"};
+    "cancelled",     "failed",    "peer_lost",          "peer_back",  "resumed_after_restart",
+    "still_working"};
 
 // "name(detail)" or just "name" when there is no detail.
 std::string call(EventKind k, const std::string& detail) {
@@ -37,6 +38,7 @@ struct Describe {
   std::string operator()(const PeerLost& e) const { return e.reason; }
   std::string operator()(const PeerBack&) const { return {}; }
   std::string operator()(const ResumedAfterRestart&) const { return {}; }
+  std::string operator()(const StillWorking& e) const { return to_string(e.phase); }
 };
 
 }  // namespace

@@ -73,10 +73,18 @@ struct PeerBack {};
 // The daemon restarted and found this unfinished session in the journal.
 struct ResumedAfterRestart {};
 
+// The running phase moved no counter, but its database work is seen executing (a single
+// statement, such as the merge of a very big table, can outlast the stall timeout): the
+// stall clock restarts, the retry budget does not refill. A phase waiting for a lock
+// another transaction holds is not working and sends no such event.
+struct StillWorking {
+  Phase phase = Phase::backup;
+};
+
 // The order of alternatives matches EventKind; event_kind() relies on it.
 using Event = std::variant<PhaseStarted, Progress, CheckpointReached, PhaseDone,
                            CancelRequested, Cancelled, Failed, PeerLost, PeerBack,
-                           ResumedAfterRestart>;
+                           ResumedAfterRestart, StillWorking>;
 
 enum class EventKind {
   phase_started,
@@ -89,8 +97,9 @@ enum class EventKind {
   peer_lost,
   peer_back,
   resumed_after_restart,
+  still_working,
 };
-constexpr int kEventKindCount = 10;
+constexpr int kEventKindCount = 11;
 static_assert(std::variant_size_v<Event> == kEventKindCount, "EventKind and Event differ");
 
 EventKind event_kind(const Event& e);

@@ -48,7 +48,8 @@ int step_number(const Session& s);
 std::string step_text(const Session& s);
 
 // A live session that has not moved for `stall_after_ms` or longer. For `running` the
-// clock is last_progress_at (heartbeats without progress do not count); for queued,
+// clock is last_progress_at (progress, or a StillWorking event: database work seen
+// executing, not waiting for a lock); for queued,
 // waiting_peer and cancelling it is updated_at (any transition shows the job is alive).
 // Terminal sessions are never stalled.
 bool is_stalled(const Session& s, TimeMs now, TimeMs stall_after_ms);

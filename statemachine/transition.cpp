@@ -99,6 +99,13 @@ Result<Transition> progress(const Session& s, const Event& e, TimeMs now, const 
   return t;
 }
 
+Result<Transition> still_working(const Session& s, const Event& e, TimeMs now, const Policy&) {
+  if (!is_current(s, std::get<StillWorking>(e).phase)) return refuse(s, e, "not the current phase");
+  Transition t{s, {}};
+  t.next.last_progress_at = now;  // alive, not advanced: peer_retries stays
+  return t;
+}
+
 Result<Transition> checkpoint(const Session& s, const Event& e, TimeMs now, const Policy&) {
   const auto& ev = std::get<CheckpointReached>(e);
   if (!is_current(s, ev.phase)) return refuse(s, e, "not the current phase");
@@ -220,6 +227,7 @@ const Edge kEdges[] = {
     {states({S::queued, S::running}), K::phase_started, start_phase},
     {states({S::running}), K::progress, progress},
     {states({S::running}), K::checkpoint_reached, checkpoint},
+    {states({S::running}), K::still_working, still_working},
     {states({S::running}), K::phase_done, finish_phase},
     {states({S::queued}), K::cancel_requested, cancel_queued},
     {states({S::running, S::waiting_peer}), K::cancel_requested, begin_cancel},

@@ -31,7 +31,8 @@ struct Transition {
 // caller keeps its session as it was.
 //
 // Every accepted event sets updated_at = now; phase starts, progress that advances,
-// checkpoints and finished phases also set last_progress_at = now. Entering a terminal
+// checkpoints, finished phases and StillWorking also set last_progress_at = now (only
+// progress that advances refills the retry budget). Entering a terminal
 // state sets finished_at = now.
 Result<Transition> transition(const Session& session, const Event& event, TimeMs now,
                               const Policy& policy = {});

@@ -12,7 +12,7 @@ Status apply_data_plane_settings(pg::Connection& conn) {
 
 Result<pg::Connection> open_data_plane_connection(const std::string& conninfo,
                                                   const std::string& purpose) {
-  auto conn = pg::Connection::open(conninfo, "tandemd " + purpose);
+  auto conn = pg::Connection::open(conninfo, kApplicationPrefix + purpose);
   if (!conn.ok()) return conn.error();
   if (auto s = apply_data_plane_settings(*conn); !s.ok()) return s.error();
   return conn;

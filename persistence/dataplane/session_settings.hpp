@@ -10,6 +10,10 @@ namespace tandem {
 
 Status apply_data_plane_settings(pg::Connection& conn);
 
+// Every data-plane connection's application_name is this prefix and its purpose
+// ("tandemd restore", "tandemd periodic apply"): the activity watch finds them by it.
+constexpr const char* kApplicationPrefix = "tandemd ";
+
 // Opens a connection and applies the settings above.
 Result<pg::Connection> open_data_plane_connection(const std::string& conninfo,
                                                   const std::string& purpose);

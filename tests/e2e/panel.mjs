@@ -8,6 +8,7 @@ import { launch, problemsSeen, AssertionError } from './lib/driver.mjs';
 const SCENARIOS = {
   pull: () => import('./scenarios/pull.mjs'),
   cancel: () => import('./scenarios/cancel.mjs'),
+  blocked: () => import('./scenarios/blocked.mjs'),
   selection: () => import('./scenarios/selection.mjs'),
   token: () => import('./scenarios/token.mjs'),
   layout: () => import('./scenarios/layout.mjs'),

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
+#include "persistence/pg/connection.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -74,6 +76,24 @@ TEST(Panel, CancelAsksForConfirmationAndLeavesTheTargetAsItWas) {
   const auto before = TwoNodes::fingerprint(n.db_b);
   run_scenario("cancel", n);
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), before) << "the target changed although cancelled";
+}
+
+// An application transaction on b holds a customer the restore must rewrite for 20 s;
+// the panel shows who holds the sync up (stall_after_s 5), then the sync's success.
+TEST(Panel, ARestoreHeldUpByALockSaysByWhomThenFinishes) {
+  TwoNodes n(kScale, false);
+  n.b->config()["full_sync"]["stall_after_s"] = 5;
+  const std::string first_customer = "(SELECT min(id) FROM customers)";
+  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // the merge rewrites it
+  n.a->start();
+  n.b->start();
+  auto app = pg::Connection::open(n.db_b.conninfo(), "shop");
+  ASSERT_TRUE(app.ok()) << app.error().describe();
+  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE").ok());
+  std::thread holder([&] { (void)app->exec("SELECT pg_sleep(20); COMMIT"); });
+  run_scenario("blocked", n);
+  holder.join();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
 }
 
 TEST(Panel, SelectionStaysPutAcrossRefreshesAndEveryControlIsLabelledAndReachable) {

@@ -75,6 +75,17 @@ TEST(CliViews, HistoryTable) {
   EXPECT_EQ(render_history(json{{"sessions", json::array()}}, kNames), "No full syncs yet.\n");
 }
 
+TEST(CliViews, ASessionHeldUpByALockSaysByWhat) {
+  json list = sessions();
+  list["sessions"][0]["stalled"] = true;
+  list["sessions"][0]["blockedBy"] = "restore waits for a lock held by process 4242 (application \"shop\")";
+  std::string t = render_history(list, kNames);
+  EXPECT_TRUE(has(t, "running (stalled)  2026-11-25 12:05:00  2.50 MB  1000\n"
+                     "    held up: restore waits for a lock held by process 4242 (application \"shop\")\n"))
+      << t;
+  EXPECT_EQ(held_up_line(json{{"blockedBy", nullptr}}), "");
+}
+
 TEST(CliViews, SessionDetailWithPhasesAndLog) {
   json d = sessions()["sessions"][1];
   d["phases"] = {{{"phase", "backup"}, {"bytesDone", 1000}, {"bytesTotal", 1000}, {"rowsDone", 5},

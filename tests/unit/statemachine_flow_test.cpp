@@ -191,6 +191,22 @@ TEST(StatemachineFlow, ProgressClampsDoneValuesAndOnlyAdvancesTheStallClock) {
   EXPECT_EQ(idle.updated_at, 18000);
 }
 
+TEST(StatemachineFlow, StillWorkingRestartsTheStallClockButNotTheRetryBudget) {
+  Session s = test::running_in(Phase::restore);
+  s.peer_retries = 2;
+  s = step(s, Progress{Phase::restore, 500, 1000, 50, 100}, 15000).next;
+  EXPECT_EQ(s.peer_retries, 0);  // progress refills it
+  s.peer_retries = 2;
+  const Transition t = step(s, StillWorking{Phase::restore}, 20000);
+  EXPECT_EQ(t.next.last_progress_at, 20000);
+  EXPECT_EQ(t.next.peer_retries, 2);
+  EXPECT_EQ(t.next.progress(Phase::restore), s.progress(Phase::restore));
+  EXPECT_TRUE(t.effects.empty());
+  const auto other = transition(s, StillWorking{Phase::verify}, 21000);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, "invalid_transition");
+}
+
 TEST(StatemachineFlow, EventsForAnotherPhaseAreRefused) {
   const Session s = test::running_in(Phase::transfer);
   for (const Event& e : {Event(PhaseDone{Phase::convert}), Event(PhaseDone{Phase::backup}),

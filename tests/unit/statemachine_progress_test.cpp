@@ -143,6 +143,10 @@ TEST(StatemachineProgress, StallDetection) {
   EXPECT_TRUE(is_stalled(beat, 70'000, 60'000));
   const Session moved = test::step(s, Progress{Phase::transfer, 101, 1000, 0, 0}, 65'000).next;
   EXPECT_FALSE(is_stalled(moved, 70'000, 60'000));
+  // Work seen executing (one long statement) restarts the clock without progress.
+  const Session working = test::step(s, StillWorking{Phase::transfer}, 65'000).next;
+  EXPECT_FALSE(is_stalled(working, 70'000, 60'000));
+  EXPECT_TRUE(is_stalled(working, 125'000, 60'000));
   // Waiting for the peer: any transition (a retry) shows the job is alive.
   const Session waiting = test::step(s, PeerLost{"x"}, 65'000).next;
   EXPECT_FALSE(is_stalled(waiting, 70'000, 60'000));

@@ -48,7 +48,8 @@ class Generator {
     if (roll <= 81) return Cancelled{};
     if (roll <= 85) return Failed{"boom", chance(80)};
     if (roll <= 90) return PeerLost{"link"};
-    if (roll <= 96) return PeerBack{};
+    if (roll <= 94) return PeerBack{};
+    if (roll <= 97) return StillWorking{p};
     return ResumedAfterRestart{};
   }
 

@@ -12,15 +12,15 @@ namespace {
 // One sample event of each kind; `failed` twice (fatal and retryable).
 enum class Sample {
   phase_started, progress, checkpoint, phase_done, cancel_requested, cancelled,
-  failed_fatal, failed_retryable, peer_lost, peer_back, resumed,
+  failed_fatal, failed_retryable, peer_lost, peer_back, resumed, still_working,
 };
-constexpr int kSampleCount = 11;
+constexpr int kSampleCount = 12;
 
 const char* name(Sample s) {
   static const char* const kNames[] = {
       "phase_started", "progress",         "checkpoint", "phase_done", "cancel_requested",
       "cancelled",     "failed_fatal",     "failed_retryable",
-      "peer_lost",     "peer_back",        "resumed"};
+      "peer_lost",     "peer_back",        "resumed",    "still_working"};
   return kNames[static_cast<int>(s)];
 }
 
@@ -39,6 +39,7 @@ Event make_event(Sample s, Phase current) {
     case Sample::peer_lost: return PeerLost{"connection reset"};
     case Sample::peer_back: return PeerBack{};
     case Sample::resumed: return ResumedAfterRestart{};
+    case Sample::still_working: return StillWorking{current};
   }
   return Cancelled{};
 }
@@ -95,6 +96,7 @@ std::vector<Row> expected_table() {
       {S::queued, E::peer_lost, true, S::waiting_peer, Phase::backup, {K::schedule_retry}},
       refused(S::queued, E::peer_back),
       {S::queued, E::resumed, true, S::queued, Phase::backup, {K::start_phase}},
+      refused(S::queued, E::still_working),
 
       {S::running, E::phase_started, true, S::running, kT, kNone},
       {S::running, E::progress, true, S::running, kT, kNone},
@@ -108,6 +110,7 @@ std::vector<Row> expected_table() {
       {S::running, E::peer_lost, true, S::waiting_peer, kT, {K::stop_work, K::schedule_retry}},
       refused(S::running, E::peer_back),
       {S::running, E::resumed, true, S::running, kT, {K::start_phase}},
+      {S::running, E::still_working, true, S::running, kT, kNone},
 
       refused(S::waiting_peer, E::phase_started),
       refused(S::waiting_peer, E::progress),
@@ -120,6 +123,7 @@ std::vector<Row> expected_table() {
       {S::waiting_peer, E::peer_lost, true, S::waiting_peer, kT, {K::schedule_retry}},
       {S::waiting_peer, E::peer_back, true, S::running, kT, {K::start_phase}},
       {S::waiting_peer, E::resumed, true, S::waiting_peer, kT, {K::schedule_retry}},
+      refused(S::waiting_peer, E::still_working),
 
       refused(S::cancelling, E::phase_started),
       refused(S::cancelling, E::progress),
@@ -132,6 +136,7 @@ std::vector<Row> expected_table() {
       refused(S::cancelling, E::peer_lost),
       refused(S::cancelling, E::peer_back),
       {S::cancelling, E::resumed, true, S::cancelling, kT, {K::stop_work}},
+      refused(S::cancelling, E::still_working),
   };
   // Terminal states absorb nothing.
   for (State t : {S::succeeded, S::failed, S::cancelled})

@@ -88,6 +88,7 @@ export function createProgress({ onFinished, onDismiss }) {
     log.observe(p);
     if (p.state === 'failed') showAlert('failed', p.error || 'The full sync failed.', whatToDo(p.error, p));
     else if (p.state === 'cancelled') showAlert('cancelled', 'Cancelled. Both nodes stopped and the target was left as it was.', '');
+    else if (p.stalled && p.blockedBy) showAlert('warning', `Held up by another transaction: ${p.blockedBy}.`, whatToDo(p.blockedBy, p));
     else if (p.stalled) showAlert('warning', 'No progress for a while: the job may be stuck.', whatToDo('stalled', p));
     else showAlert('', null);
     cancel.hidden = !active;

@@ -44,11 +44,13 @@ export function createSessionLog() {
       fill(server);
     },
     observe(p) {
-      const key = `${p.state}|${p.detailedState}|${p.currentStep}|${p.stalled}`;
+      const key = `${p.state}|${p.detailedState}|${p.currentStep}|${p.stalled}|${p.stalled && !!p.blockedBy}`;
       if (key === lastKey) return;
       lastKey = key;
       const bytes = p.totalBytes ? ` — ${mb(p.bytesTransferred)} / ${mb(p.totalBytes)}` : '';
-      const extra = p.error ? ` — ${p.error}` : p.stalled ? ' — no progress for a while' : '';
+      const extra = p.error ? ` — ${p.error}`
+        : p.stalled && p.blockedBy ? ` — held up: ${p.blockedBy}`
+        : p.stalled ? ' — no progress for a while' : '';
       append(seen, [h('li', {}, `${new Date().toLocaleTimeString()} ${p.currentStep || p.phase} (${Math.floor(p.progress || 0)}%)${bytes}${extra}`)]);
     },
     loadServerLog,
