@@ -51,9 +51,26 @@ struct TableMismatch {
   std::string expected_sum, found_sum;
 };
 
+// An SQL condition on the row `alias` of a synced table (or of its staging copy): its key
+// was written on the target by someone else while the sync ran (the change log knows;
+// periodic/change_feed.hpp, key_written_since_sql).
+using KeyWrittenSql = std::function<std::string(const pg::TableInfo& table, const std::string& alias)>;
+
+// Tables that matched only with the keys written meanwhile left out, and how many keys
+// that left out of the comparison.
+struct VerifyReport {
+  std::vector<std::pair<std::string, std::uint64_t>> left_out;
+};
+
 // Ok when every table matches; otherwise "verify_mismatch" naming the first table (the
-// message lists all of them).
+// message lists all of them). With `key_written`, a table that differs is compared once
+// more with those keys left out on both sides (the target's rows, and the snapshot's
+// rows as its staging table holds them), so an application writing to the target
+// during the sync does not fail it; such tables are listed in `report`. A table the
+// range diff shipped in part, or loaded without a staging table, has no copy of the
+// snapshot's rows for those keys and still fails.
 Status run_verify(const std::string& conninfo, const Manifest& manifest,
-                  const RestorePlan& plan, const ProgressFn& progress, CancelToken& cancel);
+                  const RestorePlan& plan, const ProgressFn& progress, CancelToken& cancel,
+                  const KeyWrittenSql& key_written = {}, VerifyReport* report = nullptr);
 
 }  // namespace tandem

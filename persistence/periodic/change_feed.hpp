@@ -110,6 +110,13 @@ Result<std::uint64_t> pending_changes(pg::Connection& conn, const std::string& l
 Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg::Connection& conn,
                                                                              std::int64_t since_ms);
 
+// SQL condition: the row `alias` of table `t` (or of a copy with the same key columns,
+// such as a full sync's staging table) has a key this node's change log shows written at
+// or after `since_ms`. The key is built as the capture trigger builds it (key_json_expr),
+// so the change log's key index serves the lookup.
+std::string key_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
+                                  const std::string& alias, std::int64_t since_ms);
+
 // ---- receiving side -------------------------------------------------------------------
 
 struct ApplyStats {

@@ -160,6 +160,14 @@ Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg
   return out;
 }
 
+std::string key_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
+                                  const std::string& alias, std::int64_t since_ms) {
+  return "EXISTS (SELECT 1 FROM tandem.change_log c WHERE c.table_schema = " + conn.quote_literal(t.schema) +
+         " AND c.table_name = " + conn.quote_literal(t.name) + " AND c.pk = " +
+         periodic::key_json_expr(conn, t, alias) + " AND c.changed_at >= to_timestamp(" +
+         std::to_string(since_ms) + " / 1000.0))";
+}
+
 Result<std::uint64_t> prune_change_log(pg::Connection& conn, const std::vector<std::string>& peers) {
   // No peers: keep everything (a peer configured later still needs the log).
   if (peers.empty()) return std::uint64_t{0};
