@@ -557,7 +557,12 @@ void on_report_impl(Self* self, const worker_report& r) {
   if (st.s.state == State::cancelling) return apply(self, Cancelled{});
   if (st.s.state != State::running) return;
   if (r.kind == "done") {
-    if (!r.detail.empty()) log::info("job") << st.s.id << " " << r.phase << ": " << r.detail;
+    if (!r.detail.empty()) {
+      log::info("job") << st.s.id << " " << r.phase << ": " << r.detail;
+      // The session's own log too (panel, `tandemctl show`): what restore changed, and
+      // what verify left out of its comparison.
+      (void)st.journal->append_log(LogLine{st.s.id, now_ms(), log::Level::info, r.phase + ": " + r.detail});
+    }
     apply(self, PhaseDone{phase});
   } else if (r.kind == "failed") {
     apply(self, Failed{r.phase + ": " + r.detail, r.retryable});
