@@ -84,21 +84,34 @@ TEST(FullSyncConflict, ARestoreWhoseConnectionIsCutRunsAgainAndSucceeds) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
 }
 
+// Two nodes whose target b holds each sync 3 s before verify reads, with capture on.
+struct HeldBeforeVerify : TwoNodes {
+  HeldBeforeVerify() : TwoNodes(0.05, false) {
+    b->env().push_back("TANDEM_FAILPOINTS=verify_start=sleep:3000");
+    a->start();
+    b->start();
+    capture_on = wait_until([&] { return b->log().find("change capture installed") != std::string::npos; },
+                            seconds(20));
+  }
+  // Starts a pull into b and returns its id once it is in verify's hold ("" if not).
+  std::string pull_until_verify(const json& options = json::object()) {
+    std::string id = session_id_of(b->start_full_sync("pull", "a", options));
+    if (id.empty()) return id;
+    auto at = b->wait_phase(id, "verify");
+    return at.value("phase", "") == "verify" ? id : "";
+  }
+  bool capture_on = false;
+};
+
 // Rows the application changes on the target while the sync runs (here between the
 // restore's commit and verify) make the target differ from the snapshot. Verify leaves
 // the keys this node's change log shows written out of both sides, so the sync succeeds
 // and says what it left out; a change that bypassed capture is still a mismatch, named.
 TEST(FullSyncConflict, VerifyLeavesOutWhatTheApplicationWroteMeanwhileAndNothingElse) {
-  TwoNodes n(0.05, false);
-  n.b->env().push_back("TANDEM_FAILPOINTS=verify_start=sleep:3000");
-  n.a->start();
-  n.b->start();
-  ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
-                         seconds(20)));
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
-  ASSERT_FALSE(id.empty());
-  auto at = n.b->wait_phase(id, "verify");
-  ASSERT_EQ(at.value("phase", ""), "verify") << at.dump() << n.b->log();
+  HeldBeforeVerify n;
+  ASSERT_TRUE(n.capture_on) << n.b->log();
+  std::string id = n.pull_until_verify();
+  ASSERT_FALSE(id.empty()) << n.b->log();
   n.db_b.exec("UPDATE products SET name = 'renamed by the application' WHERE id = (SELECT min(id) FROM products);"
               "DELETE FROM order_items WHERE (order_id, line_no) = "
               "(SELECT order_id, line_no FROM order_items ORDER BY 1, 2 LIMIT 1)");
@@ -117,32 +130,24 @@ TEST(FullSyncConflict, VerifyLeavesOutWhatTheApplicationWroteMeanwhileAndNothing
   // Again, but one of the writes is made where capture cannot see it: that table fails.
   // (Once the source has the end too: until then it still holds its one-sync lock.)
   ASSERT_EQ(n.a->wait_finished(id, seconds(20)).value("state", ""), "succeeded");
-  id = session_id_of(n.b->start_full_sync("pull", "a"));
-  ASSERT_FALSE(id.empty());
-  at = n.b->wait_phase(id, "verify");
-  ASSERT_EQ(at.value("phase", ""), "verify") << at.dump() << n.b->log();
+  id = n.pull_until_verify();
+  ASSERT_FALSE(id.empty()) << n.b->log();
   n.db_b.exec("UPDATE products SET name = 'renamed again' WHERE id = (SELECT max(id) FROM products);"
               "SET session_replication_role = replica;"  // no trigger fires: not in the change log
               "UPDATE customers SET name = 'renamed unseen' WHERE id = (SELECT min(id) FROM customers)");
-  done = n.b->wait_finished(id, seconds(60));
-  ASSERT_EQ(done.value("state", ""), "failed") << done.dump() << n.b->log();
-  const std::string error = done.value("error", "");
+  auto failed = n.b->wait_finished(id, seconds(60));
+  ASSERT_EQ(failed.value("state", ""), "failed") << failed.dump() << n.b->log();
+  const std::string error = failed.value("error", "");
   EXPECT_NE(error.find("in 1 table(s): public.customers: "), std::string::npos) << error;
 }
 
 // Mirror mode compares whole tables: a row the application inserts on the target during
 // the sync, and one it deletes, are left out the same way.
 TEST(FullSyncConflict, MirrorVerifyLeavesOutRowsTheApplicationInsertedOrDeleted) {
-  TwoNodes n(0.05, false);
-  n.b->env().push_back("TANDEM_FAILPOINTS=verify_start=sleep:3000");
-  n.a->start();
-  n.b->start();
-  ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
-                         seconds(20)));
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a", {{"mode", "mirror"}}));
-  ASSERT_FALSE(id.empty());
-  auto at = n.b->wait_phase(id, "verify");
-  ASSERT_EQ(at.value("phase", ""), "verify") << at.dump() << n.b->log();
+  HeldBeforeVerify n;
+  ASSERT_TRUE(n.capture_on) << n.b->log();
+  std::string id = n.pull_until_verify({{"mode", "mirror"}});
+  ASSERT_FALSE(id.empty()) << n.b->log();
   n.db_b.exec("INSERT INTO \"AuditLog\" VALUES (gen_random_uuid(), 'shop', 1, 'login', NULL, now());"
               "DELETE FROM \"AuditLog\" WHERE id = (SELECT id FROM \"AuditLog\" ORDER BY id LIMIT 1)");
   auto done = n.b->wait_finished(id, seconds(60));
