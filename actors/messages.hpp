@@ -110,6 +110,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using fullsync_atom = caf::atom_constant<caf::atom("fullsync")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using activity_atom = caf::atom_constant<caf::atom("activity")>;  // an apply's watch: kind, detail
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
 using notify_atom = caf::atom_constant<caf::atom("notify")>;   // a session ended: tell the admins

@@ -224,6 +224,7 @@ class NodeImpl final : public Node {
                 s.conflicts = j.value("conflicts", std::uint64_t{0});
                 s.quarantined = j.value("quarantined", std::uint64_t{0});
                 if (j.contains("lastError") && j["lastError"].is_string()) s.last_error = j["lastError"];
+                if (j.contains("blockedBy") && j["blockedBy"].is_string()) s.blocked_by = j["blockedBy"];
                 out.push_back(s);
               },
               [&](caf::error& e) {

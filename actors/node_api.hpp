@@ -67,6 +67,7 @@ struct PeriodicStatus {
   std::uint64_t applied = 0;
   std::uint64_t conflicts = 0;
   std::uint64_t quarantined = 0;
+  std::string blocked_by;  // what an apply waiting for another transaction's lock waits for
   std::string last_error;
 };
 

@@ -15,6 +15,7 @@
 #include "actors/periodic_actors.hpp"
 #include "base/log.hpp"
 #include "base/thread_name.hpp"
+#include "persistence/dataplane/activity_watch.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
 #include "statemachine/session.hpp"
@@ -36,23 +37,33 @@ TimeMs now_ms() {
 struct applier_state {
   NodeContextPtr ctx;
   std::string peer;
+  caf::actor owner;  // the periodic_sync actor: told what a long apply waits for
   std::optional<pg::Connection> conn;
   static inline const char* name = "periodic_applier";
 };
 
+// The applier's application_name names its peer, so the activity watch finds it alone.
+std::string apply_purpose(const std::string& peer) { return "periodic apply " + peer; }
+
+// How often a running apply is looked at: a round normally ends well within it, so only
+// an apply held up for seconds is ever looked at (and opens the watch's connection).
+constexpr milliseconds kApplyWatchEvery{2000};
+
 Result<pg::Connection*> connection(caf::stateful_actor<applier_state>* self) {
   auto& st = self->state;
   if (st.conn && PQstatus(st.conn->raw()) == CONNECTION_OK) return &*st.conn;
-  auto c = open_data_plane_connection(st.ctx->config.database_conninfo, "periodic apply");
+  auto c = open_data_plane_connection(st.ctx->config.database_conninfo, apply_purpose(st.peer));
   if (!c.ok()) return c.error();
   st.conn = std::move(*c);
   return &*st.conn;
 }
 
-caf::behavior applier(caf::stateful_actor<applier_state>* self, NodeContextPtr ctx, std::string peer) {
+caf::behavior applier(caf::stateful_actor<applier_state>* self, NodeContextPtr ctx, std::string peer,
+                      caf::actor owner) {
   name_this_thread("tandem.applier");
   self->state.ctx = std::move(ctx);
   self->state.peer = std::move(peer);
+  self->state.owner = std::move(owner);
   return {
       [=](cursor_atom) -> std::string {
         auto conn = connection(self);
@@ -72,8 +83,16 @@ caf::behavior applier(caf::stateful_actor<applier_state>* self, NodeContextPtr c
         if (!conn.ok()) return json{{"error", conn.error().describe()}}.dump();
         auto catalog = pg::load_catalog(**conn, st.ctx->selection());
         if (!catalog.ok()) return json{{"error", catalog.error().describe()}}.dump();
+        // An apply that waits for an application's lock says for whom (the status's blockedBy).
+        ActivityWatch watch(
+            st.ctx->config.database_conninfo, kApplyWatchEvery,
+            [owner = st.owner](const BackendActivity& a) {
+              caf::anon_send(owner, activity_atom::value, std::string(to_string(a.kind)), a.detail);
+            },
+            apply_purpose(st.peer));
         auto stats = apply_changes(**conn, *catalog, *batch, st.peer, st.ctx->node_id(),
                                    st.ctx->config.sync.conflict_policy);
+        watch.stop();
         if (!stats.ok()) return json{{"error", stats.error().describe()}}.dump();
         return json{{"applied", stats->applied},         {"conflicts", stats->conflicts},
                     {"skipped", stats->skipped},         {"quarantined", stats->quarantined},
@@ -95,6 +114,7 @@ struct periodic_state {
   steady_clock::time_point round_started{};
   std::string state = "starting";  // idle, running, paused, paused_full_sync, peer_unreachable, error
   std::string last_error;
+  std::string blocked_by;  // while a round's apply waits for another transaction's lock
   TimeMs last_round_at = 0;
   double lag_s = 0;
   std::uint64_t applied = 0, conflicts = 0, quarantined = 0;
@@ -110,6 +130,7 @@ void schedule(Self* self, milliseconds after) {
 void round_over(Self* self, const std::string& state, const std::string& error, bool again_now) {
   auto& st = self->state;
   st.in_round = false;
+  st.blocked_by.clear();
   if (st.state != state || st.last_error != error) {
     if (!error.empty()) log::warn("periodic") << "peer " << st.peer.id << ": " << error;
   }
@@ -196,7 +217,8 @@ caf::behavior periodic_sync(Self* self, NodeContextPtr ctx, PeerConfig peer, caf
   st.peer = std::move(peer);
   st.link = std::move(link);
   st.manager = std::move(manager);
-  st.applier = self->spawn<caf::detached + caf::linked>(applier, ctx, st.peer.id);
+  st.applier = self->spawn<caf::detached + caf::linked>(applier, ctx, st.peer.id,
+                                                          caf::actor_cast<caf::actor>(self));
   schedule(self, seconds(1));
   return {
       [=](tick_atom) { start_round(self); },
@@ -213,6 +235,13 @@ caf::behavior periodic_sync(Self* self, NodeContextPtr ctx, PeerConfig peer, caf
         log::info("periodic") << "peer " << st.peer.id << ": resumed";
         if (!st.in_round) start_round(self);
       },
+      [=](activity_atom, const std::string& kind, const std::string& detail) {
+        auto& st = self->state;
+        if (!st.in_round) return;  // a late look at a round that ended
+        if (kind == "blocked" && st.blocked_by.empty())
+          log::warn("periodic") << "peer " << st.peer.id << ": held up: " << detail;
+        st.blocked_by = kind == "blocked" ? detail : "";
+      },
       [=](status_atom, const caf::actor& change_server) {
         auto rp = self->make_response_promise();
         auto report = [=](std::uint64_t pending) mutable {
@@ -226,6 +255,7 @@ caf::behavior periodic_sync(Self* self, NodeContextPtr ctx, PeerConfig peer, caf
                     {"applied", st.applied},
                     {"conflicts", st.conflicts},
                     {"quarantined", st.quarantined},
+                    {"blockedBy", st.blocked_by.empty() ? json(nullptr) : json(st.blocked_by)},
                     {"lastError", st.last_error.empty() ? json(nullptr) : json(st.last_error)}};
           rp.deliver(j.dump());
         };

@@ -178,15 +178,6 @@ std::chrono::milliseconds watch_interval(const NodeContext& ctx) {
   return std::chrono::milliseconds(std::clamp(quarter, 1000LL, 30000LL));
 }
 
-const char* report_kind(BackendActivity::Kind k) {
-  switch (k) {
-    case BackendActivity::Kind::working: return "working";
-    case BackendActivity::Kind::blocked: return "blocked";
-    case BackendActivity::Kind::idle: break;
-  }
-  return "idle";
-}
-
 }  // namespace
 
 bool is_retryable(const Error& e) {
@@ -218,7 +209,7 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
     // What the phase's statements do between progress reports (working, or waiting for
     // another transaction's lock), so a long statement is not taken for a stuck job.
     ActivityWatch watch(ctx->config.database_conninfo, watch_interval(*ctx), [&](const BackendActivity& a) {
-      worker_report r{order.attempt, phase, report_kind(a.kind), 0, 0, 0, 0, a.detail, false};
+      worker_report r{order.attempt, phase, to_string(a.kind), 0, 0, 0, 0, a.detail, false};
       if (job) caf::anon_send(job, r);
     });
     auto result = run_task(*ctx, order, progress);

@@ -84,13 +84,15 @@ Status record(Self* self, const Session& next, const std::string& event) {
 // The session ended (or this node was told so): stop, clean up, free the lock.
 void finish(Self* self) {
   auto& st = self->state;
+  // The lock first: the API already shows the session ended (record() published it), so
+  // a new sync asked for right away must not find this node busy while the spool goes.
+  self->send(st.manager, done_atom::value, st.s.id);
   if (st.cancel) st.cancel->cancel();
   if (auto spool = Spool::open(st.ctx->spool_dir(st.s.id)); spool.ok()) spool->remove_all();
   log::info("source") << st.s.id << " ended " << to_string(st.s.state) << " (source side)";
   // Each node tells its own admins: the source's hear it from here, the target's from
   // the target_job's Notify effect.
   if (st.notifier) self->send(st.notifier, notify_atom::value, session_to_json(st.s).dump());
-  self->send(st.manager, done_atom::value, st.s.id);
   self->quit();
 }
 

@@ -215,9 +215,13 @@ void apply(Self* self, const Event& ev) {
     (void)st.journal->append_log(
         LogLine{st.s.id, now, trouble ? log::Level::warn : log::Level::info, line});
   }
-  publish_view(self, phase_changed || is_terminal(st.s.state));
-  mirror(self, is_terminal(st.s.state));
+  // An ended session is shown ended only after its clean-up ran, right before its lock
+  // is freed (done below), so a new sync asked for on seeing it is not refused as busy.
+  const bool ended = is_terminal(st.s.state);
+  if (!ended) publish_view(self, phase_changed);
+  mirror(self, ended);
   for (const auto& fx : t->effects) run_effect(self, fx);
+  if (ended) publish_view(self, true);
   // A cancel with nothing running to wait for completes at once.
   if (st.s.state == State::cancelling && !st.worker) apply(self, Cancelled{});
   if (st.finished && is_terminal(st.s.state)) {

@@ -34,6 +34,15 @@ class ProgressOutput {
 
   void update(const json& answer) {
     ProgressFigures p = read_progress(answer);
+    // Held up by another transaction's lock: said once per stall, on a line of its own
+    // (the bar has no room for it, and it names what to end).
+    const bool held_up = p.stalled && !p.blocked_by.empty();
+    if (held_up && !held_up_said_ && !ctx_.inv.json) {
+      if (drawn_) ctx_.out << "\n";
+      drawn_ = false;
+      ctx_.out << "held up: " << p.blocked_by << "\n";
+    }
+    held_up_said_ = held_up;
     if (ctx_.terminal && !ctx_.inv.json) {
       ctx_.out << "\r" << render_bar(p, terminal_width()) << "\x1b[K";
       ctx_.out.flush();
@@ -61,7 +70,7 @@ class ProgressOutput {
 
  private:
   Context& ctx_;
-  bool printed_ = false, drawn_ = false;
+  bool printed_ = false, drawn_ = false, held_up_said_ = false;
   ProgressFigures last_;
   std::string last_line_;
   Clock::time_point printed_at_{};

@@ -76,6 +76,7 @@ ProgressFigures read_progress(const json& j) {
   p.eta_s = number(j, "estimatedTimeRemaining", -1);
   auto stalled = j.find("stalled");
   p.stalled = stalled != j.end() && stalled->is_boolean() && stalled->get<bool>();
+  p.blocked_by = text(j, "blockedBy");
   p.error = text(j, "error");
   return p;
 }

@@ -19,6 +19,7 @@ struct ProgressFigures {
   double speed_bps = 0;
   double eta_s = -1;  // -1: unknown
   bool stalled = false;
+  std::string blocked_by;  // what another transaction's lock holds the phase up on ("" none)
   std::string error;
 };
 

@@ -175,8 +175,10 @@ std::string render_periodic(const json& periodic, const NodeNames& names) {
                     cell(p, "applied"), cell(p, "conflicts")});
   }
   std::string out = render_table(rows);
-  for (const auto& p : list)
+  for (const auto& p : list) {
     if (cell(p, "lastError") != "-") out += "    " + cell(p, "peer") + ": " + cell(p, "lastError") + "\n";
+    if (cell(p, "blockedBy") != "-") out += "    " + cell(p, "peer") + " held up: " + cell(p, "blockedBy") + "\n";
+  }
   return out;
 }
 

@@ -43,7 +43,8 @@ std::string render_session(const nlohmann::json& detail, const NodeNames& names)
 std::string render_peers(const nlohmann::json& peers);
 
 // `periodic`: per peer {peer, name?, state, lastRoundAt, lagSeconds, pending, applied,
-// conflicts, lastError?}, from an array or from {peers: [...]}; errors under the table.
+// conflicts, lastError?, blockedBy?}, from an array or from {peers: [...]}; errors and
+// what holds a round up under the table.
 std::string render_periodic(const nlohmann::json& periodic, const NodeNames& names);
 
 }  // namespace tandem::cli

@@ -6,8 +6,9 @@
 
 namespace tandem {
 
-ActivityWatch::ActivityWatch(std::string conninfo, std::chrono::milliseconds every, Report report)
-    : conninfo_(std::move(conninfo)), every_(every), report_(std::move(report)) {
+ActivityWatch::ActivityWatch(std::string conninfo, std::chrono::milliseconds every, Report report,
+                             std::string purpose)
+    : conninfo_(std::move(conninfo)), purpose_(std::move(purpose)), every_(every), report_(std::move(report)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -35,7 +36,7 @@ void ActivityWatch::run() {
     }
     BackendActivity seen;
     if (conn) {
-      auto backends = data_plane_backends(*conn);
+      auto backends = data_plane_backends(*conn, purpose_);
       if (backends.ok()) seen = classify(*backends);
       else conn.reset();
     }

@@ -19,7 +19,9 @@ class ActivityWatch {
  public:
   using Report = std::function<void(const BackendActivity&)>;
 
-  ActivityWatch(std::string conninfo, std::chrono::milliseconds every, Report report);
+  // `purpose`: as data_plane_backends() takes it ("" a full sync's connections).
+  ActivityWatch(std::string conninfo, std::chrono::milliseconds every, Report report,
+                std::string purpose = {});
   ~ActivityWatch();  // stop(), then waits for a look in flight (one short query)
   ActivityWatch(const ActivityWatch&) = delete;
   ActivityWatch& operator=(const ActivityWatch&) = delete;
@@ -32,6 +34,7 @@ class ActivityWatch {
   void run();
 
   const std::string conninfo_;
+  const std::string purpose_;
   const std::chrono::milliseconds every_;
   const Report report_;
   std::mutex mutex_;

@@ -5,8 +5,9 @@
 namespace tandem {
 namespace {
 
-// Ours (by application_name) in this database, but not the watcher itself nor periodic
-// sync's connections; for a backend waiting on a lock, the first process holding it.
+// Ours (by application_name) in this database, but not the watcher itself; periodic
+// sync's connections only when $2 names their purpose (PostgreSQL keeps 63 bytes of an
+// application_name); for a backend waiting on a lock, the first process holding it.
 // pg_blocking_pids takes the lock manager's locks, so it runs only for those waiting.
 constexpr const char* kSql = R"(
 SELECT a.pid, substr(a.application_name, length($1) + 1), coalesce(a.state, ''),
@@ -22,8 +23,10 @@ LEFT JOIN LATERAL (
   ORDER BY blocking.pid LIMIT 1) first_blocker ON true
 LEFT JOIN pg_stat_activity b ON b.pid = first_blocker.pid
 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
-  AND starts_with(a.application_name, $1)
-  AND NOT starts_with(a.application_name, $1 || 'periodic')
+  AND CASE WHEN $2 = '' THEN starts_with(a.application_name, $1)
+                          AND NOT starts_with(a.application_name, $1 || 'periodic')
+           ELSE a.application_name = convert_from(substring(convert_to($1 || $2, 'UTF8') FROM 1 FOR 63), 'UTF8')
+      END
 ORDER BY a.pid)";
 
 std::int64_t as_int(const pg::Value& v) { return v ? std::stoll(*v) : 0; }
@@ -50,6 +53,15 @@ bool executing(const BackendSeen& b) {
 
 }  // namespace
 
+const char* to_string(BackendActivity::Kind k) {
+  switch (k) {
+    case BackendActivity::Kind::working: return "working";
+    case BackendActivity::Kind::blocked: return "blocked";
+    case BackendActivity::Kind::idle: break;
+  }
+  return "idle";
+}
+
 BackendActivity classify(const std::vector<BackendSeen>& backends) {
   for (const auto& b : backends)
     if (b.wait_event_type == "Lock") return {BackendActivity::Kind::blocked, blocked_detail(b)};
@@ -59,8 +71,8 @@ BackendActivity classify(const std::vector<BackendSeen>& backends) {
   return {};
 }
 
-Result<std::vector<BackendSeen>> data_plane_backends(pg::Connection& conn) {
-  auto rows = conn.query(kSql, {std::string(kApplicationPrefix)});
+Result<std::vector<BackendSeen>> data_plane_backends(pg::Connection& conn, const std::string& purpose) {
+  auto rows = conn.query(kSql, {std::string(kApplicationPrefix), purpose});
   if (!rows.ok()) return rows.error();
   std::vector<BackendSeen> out;
   for (const auto& r : *rows) {

@@ -9,7 +9,8 @@
 //
 // A node takes part in at most one full sync at a time, so its data-plane connections
 // (application_name "tandemd <purpose>", periodic sync's excepted) in this database are
-// that sync's.
+// that sync's. Periodic sync's applier for a peer has a purpose of its own
+// ("periodic apply <peer>"), watched by that purpose alone.
 #pragma once
 
 #include <cstdint>
@@ -47,12 +48,17 @@ struct BackendActivity {
   std::string detail;
 };
 
+// "idle", "working", "blocked": how worker reports and the API name them.
+const char* to_string(BackendActivity::Kind k);
+
 // Blocked wins over working (a loader still loading does not make a merge that waits
 // for an application's lock any less stuck); working needs an active backend that waits
 // for nothing but the server itself (CPU, I/O, its parallel workers).
 BackendActivity classify(const std::vector<BackendSeen>& backends);
 
-// Reads pg_stat_activity for this database's data-plane backends (not `conn`'s own).
-Result<std::vector<BackendSeen>> data_plane_backends(pg::Connection& conn);
+// Reads pg_stat_activity for this database's data-plane backends (not `conn`'s own):
+// with `purpose` empty the full sync's (every purpose but periodic sync's), else only
+// the connections of that purpose.
+Result<std::vector<BackendSeen>> data_plane_backends(pg::Connection& conn, const std::string& purpose = {});
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "persistence/pg/connection.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -164,6 +165,39 @@ TEST_F(PeriodicSync, ADaemonKilledMidApplyResumesWithoutLoss) {
   n_->b->start();
   ASSERT_TRUE(converged(seconds(40))) << n_->b->log();
   EXPECT_EQ(n_->db_b.scalar(R"(SELECT count(*) FROM "AuditLog" WHERE "entityType" = 'kill')"), "20000");
+}
+
+// An application transaction on b holds the row a change from a must update: b's round
+// waits for it, and b's periodic status says which process holds it up; once that
+// transaction commits the change arrives and the status clears.
+TEST_F(PeriodicSync, AnApplyHeldUpByALockSaysByWhomThenGoesOn) {
+  start_nodes();
+  auto app = pg::Connection::open(n_->db_b.conninfo(), "shop");
+  ASSERT_TRUE(app.ok()) << app.error().describe();
+  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM products WHERE id = 3 FOR UPDATE").ok());
+  const std::string pid = std::to_string(PQbackendPID(app->raw()));
+  n_->db_a.exec("UPDATE products SET price = price + 1 WHERE id = 3");
+
+  json held;
+  ASSERT_TRUE(wait_until([&] {
+    held = periodic(*n_->b);
+    return held["blockedBy"].is_string();
+  }, seconds(20))) << held.dump()
+                    << n_->db_b.scalar("SELECT string_agg(application_name || ': ' || coalesce(state, '') || ' ' || "
+                                       "coalesce(wait_event_type, '') || ' ' || left(query, 60), E'\\n') "
+                                       "FROM pg_stat_activity WHERE datname = current_database()")
+                    << n_->b->log();
+  const std::string why = held["blockedBy"].get<std::string>();
+  EXPECT_NE(why.find("periodic apply a waits for a lock held by process " + pid +
+                     " (application \"shop\", idle in transaction"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(n_->b->log().find("peer a: held up: periodic apply a waits for a lock"), std::string::npos) << n_->b->log();
+
+  ASSERT_TRUE(app->exec("COMMIT").ok());
+  ASSERT_TRUE(converged(seconds(20))) << n_->b->log();
+  EXPECT_TRUE(wait_until([&] { return periodic(*n_->b)["blockedBy"].is_null(); }, seconds(5)))
+      << periodic(*n_->b).dump();
 }
 
 // Three nodes: while b is the target of a full sync from a, b applies no changes from c

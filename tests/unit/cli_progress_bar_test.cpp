@@ -123,6 +123,9 @@ TEST(CliProgressBar, PlainLineHasEveryFigureAndMarksStalls) {
   j["estimatedTimeRemaining"] = nullptr;
   EXPECT_EQ(render_plain(read_progress(j)),
             "[ 42%] Step 2 of 5: Transferring backup… (stalled)  12.3 MB / 40.0 MB");
+  EXPECT_EQ(read_progress(j).blocked_by, "");
+  j["blockedBy"] = "restore waits for a lock held by process 7";
+  EXPECT_EQ(read_progress(j).blocked_by, "restore waits for a lock held by process 7");
 }
 
 }  // namespace

@@ -129,6 +129,10 @@ TEST(CliViews, PeriodicFromEitherShape) {
   std::string t = render_periodic(json{{"peers", {row}}}, kNames);
   EXPECT_TRUE(has(t, "\nMain office  running")) << t;
   EXPECT_TRUE(has(t, "\n    a: peer a: connection refused\n")) << t;
+  row["lastError"] = nullptr;
+  row["blockedBy"] = "periodic apply a waits for a lock held by process 7";
+  t = render_periodic(json{{"peers", {row}}}, kNames);
+  EXPECT_TRUE(has(t, "\n    a held up: periodic apply a waits for a lock held by process 7\n")) << t;
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ function peerCard(p) {
       stat('Applied', String(p.applied ?? 0)),
       stat('Conflicts', String(p.conflicts ?? 0)),
       p.quarantined ? stat('Quarantined', String(p.quarantined)) : null),
+    p.blockedBy ? h('p', { class: 'alert warning', dataset: { blocked: '' } },
+      h('strong', { class: 'block' }, `Held up by another transaction: ${p.blockedBy}.`),
+      h('span', { class: 'block' }, 'Changes from this peer wait until that transaction ends (commit or roll it back in the application, or pg_terminate_backend with the process number).')) : null,
     problem ? h('p', { class: 'alert failed' }, String(problem)) : null);
 }
 
