@@ -115,6 +115,7 @@ struct periodic_state {
   std::string state = "starting";  // idle, running, paused, paused_full_sync, peer_unreachable, error
   std::string last_error;
   std::string blocked_by;  // while a round's apply waits for another transaction's lock
+  TimeMs applying_since = 0;  // the oldest change time in the batch being applied (0 none)
   TimeMs last_round_at = 0;
   double lag_s = 0;
   std::uint64_t applied = 0, conflicts = 0, quarantined = 0;
@@ -131,6 +132,7 @@ void round_over(Self* self, const std::string& state, const std::string& error, 
   auto& st = self->state;
   st.in_round = false;
   st.blocked_by.clear();
+  st.applying_since = 0;
   if (st.state != state || st.last_error != error) {
     if (!error.empty()) log::warn("periodic") << "peer " << st.peer.id << ": " << error;
   }
@@ -177,6 +179,13 @@ void fetch(Self* self, const std::string& cursor_json) {
                       auto j = json::parse(batch_json, nullptr, false);
                       if (j.is_object() && j.contains("error"))
                         return round_over(self, "error", "peer: " + j.value("error", ""), false);
+                      // Lag grows while a batch waits to be applied, not only once it is.
+                      auto& oldest = self->state.applying_since;
+                      if (j.is_object() && j["changes"].is_array())
+                        for (const auto& c : j["changes"])
+                          if (c.is_object() && c.value("changed_at", TimeMs{0}) > 0)
+                            oldest = oldest == 0 ? c["changed_at"].get<TimeMs>()
+                                                 : std::min(oldest, c["changed_at"].get<TimeMs>());
                       apply_batch(self, batch_json);
                     },
                     [=](const caf::error& e) {
@@ -250,7 +259,9 @@ caf::behavior periodic_sync(Self* self, NodeContextPtr ctx, PeerConfig peer, caf
                     {"name", st.peer.name},
                     {"state", st.paused ? std::string("paused") : st.state},
                     {"lastRoundAt", st.last_round_at},
-                    {"lagSeconds", st.lag_s},
+                    {"lagSeconds", st.applying_since > 0
+                                       ? std::max(st.lag_s, (now_ms() - st.applying_since) / 1000.0)
+                                       : st.lag_s},
                     {"pending", pending == UINT64_MAX ? json(nullptr) : json(pending)},
                     {"applied", st.applied},
                     {"conflicts", st.conflicts},

@@ -9,6 +9,7 @@ const SCENARIOS = {
   pull: () => import('./scenarios/pull.mjs'),
   cancel: () => import('./scenarios/cancel.mjs'),
   blocked: () => import('./scenarios/blocked.mjs'),
+  periodic_blocked: () => import('./scenarios/periodic_blocked.mjs'),
   selection: () => import('./scenarios/selection.mjs'),
   token: () => import('./scenarios/token.mjs'),
   layout: () => import('./scenarios/layout.mjs'),

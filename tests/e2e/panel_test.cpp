@@ -96,6 +96,25 @@ TEST(Panel, ARestoreHeldUpByALockSaysByWhomThenFinishes) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
 }
 
+// Periodic sync every second; an application transaction on b holds the product a's
+// change must update, for as long as the scenario looks at b's Periodic Sync page.
+TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
+  TwoNodes n(kScale, false);
+  for (auto* node : {n.a.get(), n.b.get()}) node->config()["sync"]["periodic_interval_s"] = 1;
+  n.a->start();
+  n.b->start();
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+  auto app = pg::Connection::open(n.db_b.conninfo(), "shop");
+  ASSERT_TRUE(app.ok()) << app.error().describe();
+  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM products WHERE id = 3 FOR UPDATE").ok());
+  n.db_a.exec("UPDATE products SET price = price + 1 WHERE id = 3");
+  run_scenario("periodic_blocked", n);
+  ASSERT_TRUE(app->exec("COMMIT").ok());
+  EXPECT_TRUE(wait_until([&] { return TwoNodes::fingerprint(n.db_b) == TwoNodes::fingerprint(n.db_a); },
+                         std::chrono::seconds(20)));
+}
+
 TEST(Panel, SelectionStaysPutAcrossRefreshesAndEveryControlIsLabelledAndReachable) {
   TwoNodes n(kScale);
   run_scenario("selection", n);

@@ -193,6 +193,8 @@ TEST_F(PeriodicSync, AnApplyHeldUpByALockSaysByWhomThenGoesOn) {
             std::string::npos)
       << why;
   EXPECT_NE(n_->b->log().find("peer a: held up: periodic apply a waits for a lock"), std::string::npos) << n_->b->log();
+  // The waiting change counts in the lag (held 2 s or more before it shows as held up).
+  EXPECT_GE(held.value("lagSeconds", 0.0), 2.0) << held.dump();
 
   ASSERT_TRUE(app->exec("COMMIT").ok());
   ASSERT_TRUE(converged(seconds(20))) << n_->b->log();
