@@ -202,6 +202,36 @@ TEST(FullSyncConflict, ARestoreWaitingForALockShowsWhoHoldsIt) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
 }
 
+// The same on the source: an application there holds an exclusive lock on a table the
+// backup must read; the target's session (which drives it) shows who holds it up, as
+// the source's backup status reports it, and goes on once the lock is released.
+TEST(FullSyncConflict, ABackupWaitingForALockOnTheSourceShowsWhoHoldsIt) {
+  TwoNodes n(0.05, false);
+  n.b->config()["full_sync"]["stall_after_s"] = 5;
+  n.a->start();
+  n.b->start();
+  auto app = pg::Connection::open(n.db_a.conninfo(), "shop");
+  ASSERT_TRUE(app.ok()) << app.error().describe();
+  ASSERT_TRUE(app->exec("BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE").ok());
+  const std::string app_pid = std::to_string(PQbackendPID(app->raw()));
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_FALSE(id.empty());
+
+  auto stalled = n.b->wait_progress(id, [](const json& p) { return p["blockedBy"].is_string(); }, seconds(40));
+  ASSERT_TRUE(stalled["blockedBy"].is_string()) << stalled.dump() << n.a->log() << n.b->log();
+  EXPECT_EQ(stalled.value("phase", ""), "backup") << stalled.dump();
+  const std::string why = stalled["blockedBy"].get<std::string>();
+  EXPECT_NE(why.find("waits for a lock held by process " + app_pid + " (application \"shop\", idle in transaction"),
+            std::string::npos)
+      << why;
+  EXPECT_EQ(why.rfind("backup", 0), 0u) << why;  // "backup waits…" or "backup checksums waits…"
+
+  ASSERT_TRUE(app->exec("ROLLBACK").ok());
+  auto done = n.b->wait_finished(id, seconds(60));
+  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));
+}
+
 // One statement of the restore runs 9 s (an application trigger on products that waits),
 // with the stall timeout at 5 s: the activity watch sees it working, so the session never
 // shows as stalled (before, it did after 5 s, and "clear stuck" would have thrown the
