@@ -91,7 +91,12 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
         if (n.is_string()) leave_out.insert(n.get<std::string>());
     auto digest = run_digest(conninfo, ctx.selection(), *o.cancel, leave_out);
     if (!digest.ok()) return digest.error();
-    return digest_to_json(*digest).dump();
+    std::string text = digest_to_json(*digest).dump();
+    // Kept for verify: the sums of the ranges the source will find alike and not ship.
+    auto spool = Spool::open(ctx.spool_dir(s.id));
+    if (auto kept = spool.ok() ? spool->write_digest(text) : Status(spool.error()); !kept.ok())
+      log::warn("worker") << s.id << ": range digest not kept for verify: " << kept.error().describe();
+    return text;
   }
   auto spool = Spool::open(ctx.spool_dir(s.id));
   if (!spool.ok()) return spool.error();
@@ -151,16 +156,23 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
   // differs (periodic sync carries those writes to the source). From a minute before the
   // session began: the database's clock may be a little behind ours, and leaving out a
   // key written just before only compares one row fewer (the restore rewrote it anyway).
-  KeyWrittenSql written;
+  WrittenMeanwhile written;
   auto logged = conn->scalar("SELECT (to_regclass('tandem.change_log') IS NOT NULL)::text");
   if (logged.ok() && logged->value_or("") == "true") {
     const std::int64_t since = s.created_at - 60'000;
-    written = [&conn, since](const pg::TableInfo& t, const std::string& alias) {
+    written.key_written = [&conn, since](const pg::TableInfo& t, const std::string& alias) {
       return key_written_since_sql(*conn, t, alias, since);
     };
+    written.written_keys = [&conn, since](const pg::TableInfo& t, const std::string& column, const std::string& type) {
+      return keys_written_since_sql(*conn, t, column, type, since);
+    };
+    if (auto text = spool->read_digest(); text.ok()) {
+      auto digest = digest_from_json(nlohmann::json::parse(*text, nullptr, false));
+      if (digest.ok()) written.digest = std::move(*digest);
+    }
   }
   VerifyReport report;
-  auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel, written, &report);
+  auto st = run_verify(conninfo, *manifest, *plan, progress, *o.cancel, &written, &report);
   if (!st.ok() && st.error().code == "verify_mismatch") return explain_mismatch(*conn, s, st.error());
   if (!st.ok()) return st.error();
   std::string done = "verified " + std::to_string(manifest->tables.size()) + " tables";

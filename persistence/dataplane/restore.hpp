@@ -17,6 +17,7 @@
 
 #include "base/result.hpp"
 #include "persistence/dataplane/phase_control.hpp"
+#include "persistence/dataplane/range_digest.hpp"
 #include "persistence/dataplane/restore_plan.hpp"
 #include "persistence/spool/spool.hpp"
 
@@ -51,10 +52,18 @@ struct TableMismatch {
   std::string expected_sum, found_sum;
 };
 
-// An SQL condition on the row `alias` of a synced table (or of its staging copy): its key
-// was written on the target by someone else while the sync ran (the change log knows;
-// periodic/change_feed.hpp, key_written_since_sql).
-using KeyWrittenSql = std::function<std::string(const pg::TableInfo& table, const std::string& alias)>;
+// What the target's change log shows written by others while the sync ran, as SQL
+// (periodic/change_feed.hpp builds it): a condition on the row `alias` of a synced table
+// (or of its staging copy) that its key was written, and a SELECT of one key column's
+// value, one row per written key. With them, the target's range digest of the session (when the
+// range diff ran), which holds the snapshot's sums of the ranges that were not shipped.
+struct WrittenMeanwhile {
+  std::function<std::string(const pg::TableInfo& table, const std::string& alias)> key_written;
+  std::function<std::string(const pg::TableInfo& table, const std::string& key_column,
+                            const std::string& key_type)>
+      written_keys;
+  std::vector<TableDigest> digest;
+};
 
 // Tables that matched only with the keys written meanwhile left out, and how many keys
 // that left out of the comparison.
@@ -63,14 +72,14 @@ struct VerifyReport {
 };
 
 // Ok when every table matches; otherwise "verify_mismatch" naming the first table (the
-// message lists all of them). With `key_written`, a table that differs is compared once
-// more with those keys left out on both sides (the target's rows, and the snapshot's
-// rows as its staging table holds them), so an application writing to the target
-// during the sync does not fail it; such tables are listed in `report`. A table the
-// range diff shipped in part, or loaded without a staging table, has no copy of the
-// snapshot's rows for those keys and still fails.
+// message lists all of them). With `written`, a table that differs is compared once
+// more with the keys written meanwhile left out on both sides (the target's rows; the
+// snapshot's as its staging table holds them, and for a range the range diff did not
+// ship, the whole range, whose snapshot sums the digest holds), so an application
+// writing to the target during the sync does not fail it; such tables are listed in
+// `report`. A table loaded without a staging table (it was empty) still fails.
 Status run_verify(const std::string& conninfo, const Manifest& manifest,
                   const RestorePlan& plan, const ProgressFn& progress, CancelToken& cancel,
-                  const KeyWrittenSql& key_written = {}, VerifyReport* report = nullptr);
+                  const WrittenMeanwhile* written = nullptr, VerifyReport* report = nullptr);
 
 }  // namespace tandem

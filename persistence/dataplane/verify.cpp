@@ -77,46 +77,101 @@ std::string both(const std::string& a, const std::string& b) {
   return a + " AND " + b;
 }
 
+// The digest's entry for a range-diffed table, when it cut the ranges the manifest names.
+const TableDigest* digest_of(const WrittenMeanwhile& written, const ManifestTable& mt) {
+  for (const auto& d : written.digest)
+    if (d.schema == mt.schema && d.name == mt.name && mt.ranges && d.key_column == mt.ranges->key_column &&
+        d.bounds == mt.ranges->bounds && d.sums.size() == d.bounds.size() + 1)
+      return &d;
+  return nullptr;
+}
+
 // A table that differs, compared again with the keys written on the target meanwhile
 // left out of both sides: the target's rows in scope without them, against the manifest
 // minus the snapshot's rows with those keys (the staging table holds the snapshot's
-// rows). Returns how many keys that left out when the rest then matches, nothing when it
-// does not apply or still differs.
+// rows). For a range-diffed table, a range that was not shipped and holds a written key
+// is left out whole: its snapshot sums are the digest's (it hashed alike on both sides,
+// which is why it was not shipped), and its rows on the target are not compared.
+// Returns how many keys that left out when the rest then matches, nothing when it does
+// not apply or still differs.
 Result<std::optional<std::uint64_t>> recheck_without_written(pg::Connection& conn, const TablePlan& p,
                                                              SyncMode mode, const ManifestTable& mt,
-                                                             RowHash row_hash, const KeyWrittenSql& key_written) {
-  if (!p.has_key() || mt.ranges) return std::optional<std::uint64_t>();
+                                                             RowHash row_hash, const WrittenMeanwhile& written) {
+  const std::optional<std::uint64_t> no;
+  if (!p.has_key()) return no;
+  const TableDigest* digest = mt.ranges ? digest_of(written, mt) : nullptr;
+  if (mt.ranges && (!digest || !written.written_keys)) return no;
   auto staged = has_staging(conn, p);
   if (!staged.ok()) return staged.error();
-  if (!*staged) return std::optional<std::uint64_t>();
+  if (!*staged) return no;
   std::vector<HashedColumn> columns;
   for (const auto& c : mt.columns) columns.push_back({c.name, c.type});
-  const std::string scope = mode == SyncMode::merge ? both(p.kept_rows, p.staging_keys) : p.kept_rows;
-  const std::string written_t = key_written(p.target, "t");
-  const std::string written_s = key_written(p.target, "s");
+  std::string scope = p.kept_rows;
+  if (mode == SyncMode::merge)
+    scope = both(scope, mt.ranges ? "(NOT " + in_ranges_sql(conn, "t", *mt.ranges) + " OR " + p.staging_keys + ")"
+                                  : p.staging_keys);
+  std::string written_t = written.key_written(p.target, "t");
+  const std::string written_s = written.key_written(p.target, "s");
+
+  // Ranges not shipped that hold a written key: out whole, on both sides.
+  RangeSum ranges_out;
+  std::optional<std::uint64_t> range_keys;
+  if (mt.ranges) {
+    const auto& r = *mt.ranges;
+    const std::string keys = written.written_keys(p.target, r.key_column, r.key_type);
+    auto touched = conn.query("SELECT DISTINCT " + range_number_sql(conn, "w", "k", r.key_type, r.bounds) +
+                              " FROM (" + keys + ") w(k)");
+    if (!touched.ok()) return touched.error();
+    ManifestRanges out = r;
+    out.shipped.clear();
+    std::string sums;
+    for (const auto& row : *touched) {
+      const auto n = static_cast<std::uint32_t>(std::stoul(row.at(0).value_or("0")));
+      if (std::binary_search(r.shipped.begin(), r.shipped.end(), n) || n >= digest->sums.size()) continue;
+      out.shipped.push_back(n);
+      ranges_out.rows += digest->sums[n].rows;
+      sums += " + " + digest->sums[n].sum;
+    }
+    if (!out.shipped.empty()) {
+      std::sort(out.shipped.begin(), out.shipped.end());
+      written_t = "(" + written_t + " OR " + in_ranges_sql(conn, "t", out) + ")";
+      auto total = conn.scalar("SELECT (0" + sums + ")::numeric::text");
+      if (!total.ok()) return total.error();
+      ranges_out.sum = total->value_or("0");
+    }
+    auto n = conn.scalar("SELECT count(*)::text FROM (" + keys + ") w(k)");  // one row per key
+    if (!n.ok()) return n.error();
+    range_keys = std::stoull(n->value_or("0"));
+  }
+
   // The keys left out, on either side (a row the application deleted is only in the
   // snapshot, one it inserted in mirror mode only on the target).
-  std::string t_keys, s_keys;
-  for (const auto& k : p.target.primary_key) {
-    t_keys += (t_keys.empty() ? "t." : ", t.") + conn.quote_ident(k);
-    s_keys += (s_keys.empty() ? "s." : ", s.") + conn.quote_ident(k);
+  std::uint64_t left_out = 0;
+  if (range_keys) {
+    left_out = *range_keys;
+  } else {
+    std::string t_keys, s_keys;
+    for (const auto& k : p.target.primary_key) {
+      t_keys += (t_keys.empty() ? "t." : ", t.") + conn.quote_ident(k);
+      s_keys += (s_keys.empty() ? "s." : ", s.") + conn.quote_ident(k);
+    }
+    auto keys = conn.scalar("SELECT count(*)::text FROM (SELECT " + t_keys + " FROM " + p.target_from + " WHERE " +
+                            both(scope, written_t) + " UNION SELECT " + s_keys + " FROM " + p.staging_from +
+                            " WHERE " + written_s + ") k");
+    if (!keys.ok()) return keys.error();
+    left_out = std::stoull(keys->value_or("0"));
   }
-  auto keys = conn.scalar("SELECT count(*)::text FROM (SELECT " + t_keys + " FROM " + p.target_from + " WHERE " +
-                          both(scope, written_t) + " UNION SELECT " + s_keys + " FROM " + p.staging_from +
-                          " WHERE " + written_s + ") k");
-  if (!keys.ok()) return keys.error();
-  const std::uint64_t left_out = std::stoull(keys->value_or("0"));
-  if (left_out == 0) return std::optional<std::uint64_t>();  // nothing written explains it
+  if (left_out == 0) return no;  // nothing written explains it
   auto gone = run_checksum(conn, checksum_sql(conn, p.staging_from, "s", columns, written_s, row_hash));
   if (!gone.ok()) return gone.error();
   auto rest = run_checksum(conn, checksum_sql(conn, p.target_from, "t", columns,
                                               both(scope, "NOT " + written_t), row_hash));
   if (!rest.ok()) return rest.error();
-  if (rest->rows + gone->rows != mt.snapshot_rows) return std::optional<std::uint64_t>();
-  auto same = conn.scalar("SELECT ($1::numeric + $2::numeric = $3::numeric)::text",
-                          {rest->sum, gone->sum, mt.checksum});
+  if (rest->rows + gone->rows + ranges_out.rows != mt.snapshot_rows) return no;
+  auto same = conn.scalar("SELECT ($1::numeric + $2::numeric + $3::numeric = $4::numeric)::text",
+                          {rest->sum, gone->sum, ranges_out.sum, mt.checksum});
   if (!same.ok()) return same.error();
-  if (same->value_or("") != "true") return std::optional<std::uint64_t>();
+  if (same->value_or("") != "true") return no;
   return std::optional<std::uint64_t>(left_out);
 }
 
@@ -137,7 +192,7 @@ std::string describe(const TableMismatch& m) {
 constexpr int kVerifyConnections = 2;
 
 Status run_verify(const std::string& conninfo, const Manifest& manifest, const RestorePlan& plan,
-                  const ProgressFn& progress, CancelToken& cancel, const KeyWrittenSql& key_written,
+                  const ProgressFn& progress, CancelToken& cancel, const WrittenMeanwhile* written,
                   VerifyReport* report) {
   if (cancel.cancelled()) return cancelled_error("verify");
   const auto row_hash = row_hash_from_string(manifest.row_hash);
@@ -227,14 +282,14 @@ Status run_verify(const std::string& conninfo, const Manifest& manifest, const R
     };
     return at(a.table) < at(b.table);
   });
-  if (key_written && !mismatches.empty()) {
+  if (written && written->key_written && !mismatches.empty()) {
     std::vector<TableMismatch> still;
     for (const auto& m : mismatches) {
       std::size_t i = 0;
       while (plan.tables[i].target.qualified() != m.table) ++i;
       const auto& p = plan.tables[i];
       auto left_out = recheck_without_written(conns.front(), p, plan.mode, manifest.tables.at(p.manifest_table),
-                                              *row_hash, key_written);
+                                              *row_hash, *written);
       if (!left_out.ok())
         return make_error(left_out.error().code, "verify of " + m.table + ": " + left_out.error().message);
       if (!*left_out) still.push_back(m);

@@ -116,6 +116,11 @@ Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg
 // so the change log's key index serves the lookup.
 std::string key_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
                                   const std::string& alias, std::int64_t since_ms);
+// SELECT of the value of key column `key_column` (cast to `key_type`), one row per key
+// of `t` this node's change log shows written at or after `since_ms`.
+std::string keys_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
+                                   const std::string& key_column, const std::string& key_type,
+                                   std::int64_t since_ms);
 
 // ---- receiving side -------------------------------------------------------------------
 

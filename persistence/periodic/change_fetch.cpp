@@ -160,12 +160,27 @@ Result<std::vector<std::pair<std::string, std::uint64_t>>> local_writes_since(pg
   return out;
 }
 
+namespace {
+std::string written_since_where(const pg::Connection& conn, const pg::TableInfo& t, std::int64_t since_ms) {
+  return "c.table_schema = " + conn.quote_literal(t.schema) + " AND c.table_name = " + conn.quote_literal(t.name) +
+         " AND c.changed_at >= to_timestamp(" + std::to_string(since_ms) + " / 1000.0)";
+}
+}  // namespace
+
 std::string key_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
                                   const std::string& alias, std::int64_t since_ms) {
-  return "EXISTS (SELECT 1 FROM tandem.change_log c WHERE c.table_schema = " + conn.quote_literal(t.schema) +
-         " AND c.table_name = " + conn.quote_literal(t.name) + " AND c.pk = " +
-         periodic::key_json_expr(conn, t, alias) + " AND c.changed_at >= to_timestamp(" +
-         std::to_string(since_ms) + " / 1000.0))";
+  return "EXISTS (SELECT 1 FROM tandem.change_log c WHERE " + written_since_where(conn, t, since_ms) +
+         " AND c.pk = " + periodic::key_json_expr(conn, t, alias) + ")";
+}
+
+std::string keys_written_since_sql(const pg::Connection& conn, const pg::TableInfo& t,
+                                   const std::string& key_column, const std::string& key_type,
+                                   std::int64_t since_ms) {
+  // The key travels in the change log as to_jsonb renders it (or as text): ->> gives
+  // its text form, which the type reads back.
+  return "SELECT (c.pk ->> " + conn.quote_literal(key_column) + ")::" + key_type +
+         " FROM (SELECT DISTINCT c.pk FROM tandem.change_log c WHERE " + written_since_where(conn, t, since_ms) +
+         ") c";
 }
 
 Result<std::uint64_t> prune_change_log(pg::Connection& conn, const std::vector<std::string>& peers) {

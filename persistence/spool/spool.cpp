@@ -104,6 +104,12 @@ Status Spool::write_manifest(const Manifest& m) {
   return write_file_durably(manifest_path(), j.dump(1) + "\n");
 }
 
+Status Spool::write_digest(const std::string& json_text) {
+  return write_file_durably(dir_ + "/digest.json", json_text);
+}
+
+Result<std::string> Spool::read_digest() const { return read_file(dir_ + "/digest.json", kMaxManifestBytes); }
+
 Result<Manifest> Spool::read_manifest() const {
   auto text = read_file(manifest_path(), kMaxManifestBytes);
   if (!text) {

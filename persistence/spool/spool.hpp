@@ -60,6 +60,12 @@ class Spool {
   Result<Manifest> read_manifest() const;
   bool has_manifest() const;
 
+  // The target's range digest of this session (JSON text, range_digest.hpp), kept so
+  // verify can tell the snapshot's rows of a range that was not shipped. Reading when
+  // there is none gives "not_found".
+  Status write_digest(const std::string& json_text);
+  Result<std::string> read_digest() const;
+
   // Removes the directory and everything in it. Idempotent.
   Status remove_all();
 
