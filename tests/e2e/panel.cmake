@@ -3,7 +3,7 @@
 # (tests/e2e/package-lock.json; tools/setup installs both).
 tandem_add_test(panel_e2e_tests LABEL e2e
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/panel_test.cpp
-  LIBS tandem_test_support tandem_pg
+  LIBS tandem_test_support
   TIMEOUT 180)
 add_dependencies(panel_e2e_tests tandemd)
 

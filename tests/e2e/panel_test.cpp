@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "persistence/pg/connection.hpp"
+#include "tests/support/app_transaction.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -87,10 +87,8 @@ TEST(Panel, ARestoreHeldUpByALockSaysByWhomThenFinishes) {
   n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // the merge rewrites it
   n.a->start();
   n.b->start();
-  auto app = pg::Connection::open(n.db_b.conninfo(), "shop");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE").ok());
-  std::thread holder([&] { (void)app->exec("SELECT pg_sleep(20); COMMIT"); });
+  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  std::thread holder([&] { (void)app.exec("SELECT pg_sleep(20); COMMIT"); });
   run_scenario("blocked", n);
   holder.join();
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
@@ -105,12 +103,10 @@ TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
   n.b->start();
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
-  auto app = pg::Connection::open(n.db_b.conninfo(), "shop");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM products WHERE id = 3 FOR UPDATE").ok());
+  AppTransaction app(n.db_b, "SELECT * FROM products WHERE id = 3 FOR UPDATE");
   n.db_a.exec("UPDATE products SET price = price + 1 WHERE id = 3");
   run_scenario("periodic_blocked", n);
-  ASSERT_TRUE(app->exec("COMMIT").ok());
+  ASSERT_TRUE(app.exec("COMMIT").ok());
   EXPECT_TRUE(wait_until([&] { return TwoNodes::fingerprint(n.db_b) == TwoNodes::fingerprint(n.db_a); },
                          std::chrono::seconds(20)));
 }

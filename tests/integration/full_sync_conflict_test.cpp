@@ -12,7 +12,7 @@
 
 #include <thread>
 
-#include "persistence/pg/connection.hpp"
+#include "tests/support/app_transaction.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -34,16 +34,13 @@ TEST(FullSyncConflict, ARestoreEndedByADeadlockRunsAgainAndSucceeds) {
   ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
                          seconds(20)));
   // The application: a transaction holding that order line.
-  auto app = pg::Connection::open(n.db_b.conninfo(), "application");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; UPDATE order_items SET quantity = quantity "
-                        "WHERE (order_id, line_no) = (SELECT order_id, line_no FROM order_items ORDER BY 1, 2 LIMIT 1)")
-                  .ok());
+  AppTransaction app(n.db_b, "UPDATE order_items SET quantity = quantity WHERE (order_id, line_no) = "
+                            "(SELECT order_id, line_no FROM order_items ORDER BY 1, 2 LIMIT 1)");
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_FALSE(id.empty());
   // The restore waits for the application's order line (for the application itself: a
   // short wait for a staging table's lock, before the customers are merged, is not it)...
-  const std::string app_pid = std::to_string(PQbackendPID(app->raw()));
+  const std::string app_pid = app.pid();
   ASSERT_TRUE(wait_until(
       [&] {
         return n.db_b.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tandemd restore' "
@@ -55,10 +52,10 @@ TEST(FullSyncConflict, ARestoreEndedByADeadlockRunsAgainAndSucceeds) {
   // PostgreSQL ends the one whose deadlock_timeout runs out first; the application's is
   // long, so that is the restore's however busy the machine (with both at 1 s, a loaded
   // machine once let the application's check run first).
-  Status customer = app->exec(
+  Status customer = app.exec(
       "SET deadlock_timeout = '20s'; UPDATE customers SET name = name WHERE id = (SELECT min(id) FROM customers)");
   EXPECT_TRUE(customer.ok()) << customer.error().describe();
-  ASSERT_TRUE(app->exec("ROLLBACK").ok());
+  ASSERT_TRUE(app.exec("ROLLBACK").ok());
 
   auto done = n.b->wait_finished(id, seconds(60));
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
@@ -203,10 +200,8 @@ TEST(FullSyncConflict, ARestoreWaitingForALockShowsWhoHoldsIt) {
   n.b->start();
   ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
                          seconds(20)));
-  auto app = pg::Connection::open(n.db_b.conninfo(), "shop");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE").ok());
-  const std::string app_pid = std::to_string(PQbackendPID(app->raw()));
+  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  const std::string app_pid = app.pid();
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_FALSE(id.empty());
 
@@ -223,7 +218,7 @@ TEST(FullSyncConflict, ARestoreWaitingForALockShowsWhoHoldsIt) {
   auto listed = n.b->get("/api/admin/sync/sessions").json();
   EXPECT_NE(listed.dump().find("held by process " + app_pid), std::string::npos) << listed.dump();
 
-  ASSERT_TRUE(app->exec("COMMIT").ok());
+  ASSERT_TRUE(app.exec("COMMIT").ok());
   auto done = n.b->wait_finished(id, seconds(60));
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
   EXPECT_TRUE(done["blockedBy"].is_null()) << done.dump();
@@ -238,10 +233,8 @@ TEST(FullSyncConflict, ABackupWaitingForALockOnTheSourceShowsWhoHoldsIt) {
   n.b->config()["full_sync"]["stall_after_s"] = 5;
   n.a->start();
   n.b->start();
-  auto app = pg::Connection::open(n.db_a.conninfo(), "shop");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE").ok());
-  const std::string app_pid = std::to_string(PQbackendPID(app->raw()));
+  AppTransaction app(n.db_a, "LOCK TABLE products IN ACCESS EXCLUSIVE MODE");
+  const std::string app_pid = app.pid();
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_FALSE(id.empty());
 
@@ -254,7 +247,7 @@ TEST(FullSyncConflict, ABackupWaitingForALockOnTheSourceShowsWhoHoldsIt) {
       << why;
   EXPECT_EQ(why.rfind("backup", 0), 0u) << why;  // "backup waits…" or "backup checksums waits…"
 
-  ASSERT_TRUE(app->exec("ROLLBACK").ok());
+  ASSERT_TRUE(app.exec("ROLLBACK").ok());
   auto done = n.b->wait_finished(id, seconds(60));
   ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.b->log();
   EXPECT_EQ(TwoNodes::fingerprint(n.db_a), TwoNodes::fingerprint(n.db_b));

@@ -7,6 +7,6 @@ tandem_add_test(full_sync_fault_tests LABEL integration
           ${CMAKE_CURRENT_LIST_DIR}/full_sync_network_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/full_sync_cancel_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/full_sync_conflict_test.cpp
-  LIBS tandem_test_support tandem_pg
+  LIBS tandem_test_support
   TIMEOUT 90)
 add_dependencies(full_sync_fault_tests tandemd)

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "persistence/pg/connection.hpp"
+#include "tests/support/app_transaction.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -172,10 +172,8 @@ TEST_F(PeriodicSync, ADaemonKilledMidApplyResumesWithoutLoss) {
 // transaction commits the change arrives and the status clears.
 TEST_F(PeriodicSync, AnApplyHeldUpByALockSaysByWhomThenGoesOn) {
   start_nodes();
-  auto app = pg::Connection::open(n_->db_b.conninfo(), "shop");
-  ASSERT_TRUE(app.ok()) << app.error().describe();
-  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM products WHERE id = 3 FOR UPDATE").ok());
-  const std::string pid = std::to_string(PQbackendPID(app->raw()));
+  AppTransaction app(n_->db_b, "SELECT * FROM products WHERE id = 3 FOR UPDATE");
+  const std::string pid = app.pid();
   n_->db_a.exec("UPDATE products SET price = price + 1 WHERE id = 3");
 
   json held;
@@ -196,7 +194,7 @@ TEST_F(PeriodicSync, AnApplyHeldUpByALockSaysByWhomThenGoesOn) {
   // The waiting change counts in the lag (held 2 s or more before it shows as held up).
   EXPECT_GE(held.value("lagSeconds", 0.0), 2.0) << held.dump();
 
-  ASSERT_TRUE(app->exec("COMMIT").ok());
+  ASSERT_TRUE(app.exec("COMMIT").ok());
   ASSERT_TRUE(converged(seconds(20))) << n_->b->log();
   EXPECT_TRUE(wait_until([&] { return periodic(*n_->b)["blockedBy"].is_null(); }, seconds(5)))
       << periodic(*n_->b).dump();
