@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
+#include "tests/support/app_transaction.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/tandem_node.hpp"
 
@@ -199,6 +201,26 @@ TEST(Cli, ASyncThatFailsExits1AndHistoryShowsWhy) {
   ASSERT_EQ(history.exit_code, 0) << dump(history);
   EXPECT_TRUE(has(history.out, "failed")) << history.out;
   EXPECT_TRUE(has(history.out, "    error: ")) << history.out;
+}
+
+// An application transaction on b holds a customer the restore must rewrite for 12 s
+// (stall_after_s 5): full-sync says once what holds it up, then finishes.
+TEST(Cli, FullSyncSaysOnceWhatHoldsItUp) {
+  TwoNodes n(0.05, false);
+  n.b->config()["full_sync"]["stall_after_s"] = 5;
+  const std::string first_customer = "(SELECT min(id) FROM customers)";
+  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // the merge rewrites it
+  n.a->start();
+  n.b->start();
+  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  std::thread holder([&] { (void)app.exec("SELECT pg_sleep(12); COMMIT"); });
+  auto sync = ctl(*n.b, {"full-sync", "--pull", "a"});
+  holder.join();
+  EXPECT_EQ(sync.exit_code, 0) << dump(sync) << n.b->log();
+  const std::string said = "held up: restore waits for a lock held by process " + app.pid() + " (application \"shop\"";
+  const auto first = sync.out.find(said);
+  EXPECT_NE(first, std::string::npos) << dump(sync);
+  EXPECT_EQ(sync.out.find("held up:", first + 1), std::string::npos) << "said more than once: " << dump(sync);
 }
 
 TEST(Cli, CancelStopsARunningSyncAndASecondStartExits1) {
