@@ -82,12 +82,7 @@ TEST(Panel, CancelAsksForConfirmationAndLeavesTheTargetAsItWas) {
 // the panel shows who holds the sync up (stall_after_s 5), then the sync's success.
 TEST(Panel, ARestoreHeldUpByALockSaysByWhomThenFinishes) {
   TwoNodes n(kScale, false);
-  n.b->config()["full_sync"]["stall_after_s"] = 5;
-  const std::string first_customer = "(SELECT min(id) FROM customers)";
-  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // the merge rewrites it
-  n.a->start();
-  n.b->start();
-  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  AppTransaction app = start_holding_the_first_customer(n);
   std::thread holder([&] { (void)app.exec("SELECT pg_sleep(20); COMMIT"); });
   run_scenario("blocked", n);
   holder.join();

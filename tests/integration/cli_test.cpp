@@ -207,12 +207,7 @@ TEST(Cli, ASyncThatFailsExits1AndHistoryShowsWhy) {
 // (stall_after_s 5): full-sync says once what holds it up, then finishes.
 TEST(Cli, FullSyncSaysOnceWhatHoldsItUp) {
   TwoNodes n(0.05, false);
-  n.b->config()["full_sync"]["stall_after_s"] = 5;
-  const std::string first_customer = "(SELECT min(id) FROM customers)";
-  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // the merge rewrites it
-  n.a->start();
-  n.b->start();
-  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  AppTransaction app = start_holding_the_first_customer(n);
   std::thread holder([&] { (void)app.exec("SELECT pg_sleep(12); COMMIT"); });
   auto sync = ctl(*n.b, {"full-sync", "--pull", "a"});
   holder.join();

@@ -193,14 +193,7 @@ TEST(FullSyncConflict, MirrorVerifyLeavesOutRowsTheApplicationInsertedOrDeleted)
 // it is doing; once that transaction ends, the restore goes on and succeeds.
 TEST(FullSyncConflict, ARestoreWaitingForALockShowsWhoHoldsIt) {
   TwoNodes n(0.05, false);
-  n.b->config()["full_sync"]["stall_after_s"] = 5;
-  const std::string first_customer = "(SELECT min(id) FROM customers)";
-  n.db_b.exec("UPDATE customers SET name = name || ' (b)' WHERE id = " + first_customer);  // so the merge rewrites it
-  n.a->start();
-  n.b->start();
-  ASSERT_TRUE(wait_until([&] { return n.b->log().find("change capture installed") != std::string::npos; },
-                         seconds(20)));
-  AppTransaction app(n.db_b, "SELECT * FROM customers WHERE id = " + first_customer + " FOR UPDATE");
+  AppTransaction app = start_holding_the_first_customer(n);
   const std::string app_pid = app.pid();
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_FALSE(id.empty());

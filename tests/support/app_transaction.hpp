@@ -8,6 +8,7 @@
 
 #include "persistence/pg/connection.hpp"
 #include "tests/support/pg_sandbox.hpp"
+#include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
 
@@ -23,5 +24,11 @@ class AppTransaction {
   pg::Connection conn_;
   std::string pid_;
 };
+
+// Starts both nodes of `n` with b's stall timeout at 5 s and b's copy of the first
+// customer changed (so a pull's restore must rewrite that row), waits for b's change
+// capture, and returns an application transaction on b ("shop") holding that customer:
+// a pull into b then waits for it. Throws std::runtime_error when a step fails.
+AppTransaction start_holding_the_first_customer(TwoNodes& n);
 
 }  // namespace tandem::test
