@@ -78,6 +78,9 @@ struct Config {
   FullSyncConfig full_sync;
   NotifyConfig notify;
   std::string log_level = "info";
+  // Accepted but worth the admin's attention (a short token): logged at start and
+  // printed by --check-config.
+  std::vector<std::string> warnings;
 
   const PeerConfig* find_peer(const std::string& id) const;
 };

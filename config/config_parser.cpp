@@ -16,7 +16,12 @@ namespace {
 
 using nlohmann::json;
 
+// Shorter tokens and secrets work but are named in Config::warnings: refusing them
+// would stop a node over a choice that is the admin's to make.
 constexpr std::size_t kMinSecretLen = 16;
+// A chunk is a byte range of the COPY stream, so any size works; below a page the
+// per-chunk costs (a file, a checksum, a journal commit) are all a chunk is.
+constexpr std::int64_t kMinChunkBytes = 1 << 10;
 
 bool valid_node_id(const std::string& id) {
   static const std::regex re("[A-Za-z0-9_.-]{1,64}");
@@ -53,19 +58,22 @@ std::string conninfo_problem(const std::string& conninfo) {
   return why;
 }
 
-void read_address(ObjectReader& r, const std::string& key, HostPort& out, JsonErrors& errs) {
-  if (auto text = r.string(key, Need::required, 300)) {
+void read_address(ObjectReader& r, const std::string& key, HostPort& out, JsonErrors& errs,
+                  Need need = Need::required) {
+  if (auto text = r.string(key, need, 300)) {
     auto hp = parse_host_port(*text);
     if (hp.ok()) out = *hp;
     else errs.add(r.path_of(key), hp.error().message);
   }
 }
 
-void read_secret(ObjectReader& r, const std::string& key, std::string& out, JsonErrors& errs) {
+void read_secret(ObjectReader& r, const std::string& key, Config& c, std::string& out,
+                 JsonErrors& errs) {
   if (auto s = r.string(key, Need::required)) {
-    if (s->size() < kMinSecretLen)
-      errs.add(r.path_of(key), "must be at least " + std::to_string(kMinSecretLen) +
-                                   " characters (use a long random string)");
+    if (s->empty()) errs.add(r.path_of(key), "must not be empty (use a long random string)");
+    else if (s->size() < kMinSecretLen)
+      c.warnings.push_back(r.path_of(key) + " is shorter than " + std::to_string(kMinSecretLen) +
+                           " characters: easy to guess; use a long random string");
     out = *s;
   }
 }
@@ -87,13 +95,13 @@ void read_endpoints(ObjectReader& root, Config& c, JsonErrors& errs) {
   if (const json* http = root.object("http", Need::required)) {
     ObjectReader r(*http, "http", errs);
     read_address(r, "listen", c.http_listen, errs);
-    read_secret(r, "admin_token", c.admin_token, errs);
+    read_secret(r, "admin_token", c, c.admin_token, errs);
     r.finish();
   }
   if (const json* actor = root.object("actor", Need::required)) {
     ObjectReader r(*actor, "actor", errs);
     read_address(r, "listen", c.actor_listen, errs);
-    read_secret(r, "secret", c.actor_secret, errs);
+    read_secret(r, "secret", c, c.actor_secret, errs);
     r.finish();
   }
 }
@@ -117,7 +125,7 @@ void read_peers(ObjectReader& root, Config& c, JsonErrors& errs) {
     }
     p.name = r.string("name", Need::optional, 200).value_or(p.id);
     read_address(r, "actor", p.actor, errs);
-    read_address(r, "http", p.http, errs);
+    read_address(r, "http", p.http, errs, Need::optional);  // only the HTTP fallback needs it
     r.finish();
     c.peers.push_back(std::move(p));
   }
@@ -176,7 +184,7 @@ void read_full_sync(ObjectReader& root, Config& c, JsonErrors& errs) {
   if (!v) return;
   ObjectReader r(*v, "full_sync", errs);
   auto& f = c.full_sync;
-  if (auto n = r.integer("chunk_bytes", Need::optional, 64 << 10, 256 << 20))
+  if (auto n = r.integer("chunk_bytes", Need::optional, kMinChunkBytes, 256 << 20))
     f.chunk_bytes = static_cast<std::uint64_t>(*n);
   f.compression = r.boolean("compression", Need::optional).value_or(f.compression);
   f.verify = r.boolean("verify", Need::optional).value_or(f.verify);

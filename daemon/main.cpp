@@ -95,16 +95,19 @@ int main(int argc, char** argv) {
 
   auto config = load_config_file(args.config);
   if (!config.ok()) {
+    // The message names each bad key itself ("peers[0].actor: is required; …").
     std::fprintf(stderr, "tandemd: refusing config %s: %s\n", args.config.c_str(),
-                 config.error().describe().c_str());
+                 config.error().message.c_str());
     return 2;
   }
   if (args.check_only) {
+    for (const auto& w : config->warnings) std::printf("%s: warning: %s\n", args.config.c_str(), w.c_str());
     std::printf("%s: ok\n", args.config.c_str());
     return 0;
   }
   log::Level lvl;
   if (log::parse_level(config->log_level, lvl)) log::set_level(lvl);
+  for (const auto& w : config->warnings) log::warn("config") << w;
 
   sigset_t stop_signals = block_stop_signals();
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <regex>
 
 #include "base/json_reader.hpp"
 #include "http/api_views.hpp"
@@ -66,7 +68,25 @@ bool parse_start(const Request& q, const Config& config, StartFullSync& req,
   return errs.empty();
 }
 
-bool valid_id_param(const std::string& id) { return is_valid_session_id(id); }
+// A session id in a path or query: a well-formed one is looked up; a plain word that is
+// not of the form fs-… cannot name a session either, so it is as unknown as a well-formed
+// id nobody issued (404); anything else (dots, slashes, spaces, …) is malformed (400).
+enum class IdParam { session_id, unknown, malformed };
+IdParam classify_id_param(const std::string& id) {
+  if (is_valid_session_id(id)) return IdParam::session_id;
+  static const std::regex plain_word("[A-Za-z0-9_-]{1,80}");
+  return std::regex_match(id, plain_word) ? IdParam::unknown : IdParam::malformed;
+}
+
+// The 400 or 404 for an id that names no session, or nothing when `id` is to be looked up.
+std::optional<Response> refuse_id_param(const std::string& id, const std::string& field) {
+  switch (classify_id_param(id)) {
+    case IdParam::session_id: return std::nullopt;
+    case IdParam::unknown: return Response::error(404, "unknown session " + id, field);
+    case IdParam::malformed: break;
+  }
+  return Response::error(400, "is not a session id (fs-…)", field);
+}
 
 // The cancel body: optional {reason}, kept in the session's log.
 std::optional<std::string> parse_cancel(const Request& q, JsonErrors& errs) {
@@ -105,7 +125,7 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     if (auto refused = refuse_unknown_query(q, {"sessionId"})) return *refused;
     auto it = q.query.find("sessionId");
     if (it == q.query.end()) return Response::error(400, "is required", "sessionId");
-    if (!valid_id_param(it->second)) return Response::error(400, "is not a session id (fs-…)", "sessionId");
+    if (auto refused = refuse_id_param(it->second, "sessionId")) return *refused;
     auto v = node.session(it->second);
     if (!v.ok()) return Response::error(503, v.error().message);
     if (!v->has_value()) return Response::error(404, "unknown session " + it->second, "sessionId");
@@ -114,7 +134,7 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
 
   router.add("POST", "/api/admin/sync/full-sync/{id}/cancel", Auth::admin_token, [&node](const Request& q) {
     const auto& id = q.params.at("id");
-    if (!valid_id_param(id)) return Response::error(400, "is not a session id (fs-…)", "id");
+    if (auto refused = refuse_id_param(id, "id")) return *refused;
     JsonErrors errs;
     auto reason = parse_cancel(q, errs);
     if (!reason) return bad_request(errs);
@@ -147,7 +167,7 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
 
   router.add("GET", "/api/admin/sync/sessions/{id}", Auth::admin_token, [&node](const Request& q) {
     const auto& id = q.params.at("id");
-    if (!valid_id_param(id)) return Response::error(400, "is not a session id (fs-…)", "id");
+    if (auto refused = refuse_id_param(id, "id")) return *refused;
     auto v = node.session(id);
     if (!v.ok()) return Response::error(503, v.error().message);
     if (!v->has_value()) return Response::error(404, "unknown session " + id, "id");

@@ -147,6 +147,25 @@ TEST_F(DaemonProcess, CheckConfigValidatesWithoutStarting) {
   EXPECT_FALSE(healthy());
 }
 
+TEST_F(DaemonProcess, CheckConfigNamesAShortTokenAndAccepts) {
+  json weak = config_;
+  weak["http"]["admin_token"] = "test-token";
+  auto r = run_process({TANDEMD_PATH, "--check-config", write_config(weak, "weak.json")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: http.admin_token is shorter than 16 characters"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(DaemonProcess, ARefusedConfigNamesEachBadKeyOnce) {
+  json bad = config_;
+  bad["peers"][0].erase("actor");
+  auto r = run_process({TANDEMD_PATH, "--config", write_config(bad, "bad.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto first = r.err.find("peers[0].actor: is required");
+  ASSERT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("peers[0].actor", first + 1), std::string::npos) << r.err;
+}
+
 TEST_F(DaemonProcess, SecondDaemonOnSameStateDirIsRefused) {
   auto first = start(write_config(config_), dir_ + "/a.log");
   ASSERT_TRUE(wait_until([&] { return healthy(); }, std::chrono::seconds(10)));

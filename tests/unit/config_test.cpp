@@ -89,6 +89,29 @@ TEST(ConfigLoad, PreferNodePolicyAndIpv6Listen) {
   EXPECT_EQ(r->http_listen.text(), "[::1]:8081");
 }
 
+TEST(ConfigLoad, SpecExampleHasNoWarnings) {
+  auto r = parse_config(spec_example().dump());
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
+}
+
+// What a careful admin may choose is accepted; a short token is named, not refused.
+TEST(ConfigLoad, ShortSecretsSmallChunksAndAPeerWithoutHttpAreAccepted) {
+  json j = spec_example();
+  j["http"]["admin_token"] = "test-token";
+  j["actor"]["secret"] = "s3cret";
+  j["full_sync"]["chunk_bytes"] = 1024;
+  j["peers"][0].erase("http");
+  auto r = parse_config(j.dump());
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->admin_token, "test-token");
+  EXPECT_EQ(r->full_sync.chunk_bytes, 1024u);
+  EXPECT_EQ(r->peers[0].http.port, 0) << "no HTTP fallback address";
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_NE(r->warnings[0].find("http.admin_token is shorter than 16"), std::string::npos) << r->warnings[0];
+  EXPECT_NE(r->warnings[1].find("actor.secret is shorter than 16"), std::string::npos) << r->warnings[1];
+}
+
 TEST(ConfigLoad, MissingFileNamesThePath) {
   auto r = load_config_file("/nonexistent/tandem.json");
   ASSERT_FALSE(r.ok());
@@ -119,8 +142,8 @@ std::vector<BadConfig> bad_configs() {
        "full_sync.chunk_size", "not a known key"},
       {"peer_without_address", [](json& j) { j["peers"][0].erase("actor"); }, "peers[0].actor",
        "required"},
-      {"peer_without_http", [](json& j) { j["peers"][0].erase("http"); }, "peers[0].http",
-       "required"},
+      {"peer_http_bad", [](json& j) { j["peers"][0]["http"] = "nohost"; }, "peers[0].http",
+       "port"},
       {"duplicate_peer_id",
        [](json& j) {
          json p = j["peers"][0];
@@ -129,8 +152,10 @@ std::vector<BadConfig> bad_configs() {
        },
        "peers[1].id", "duplicates"},
       {"peer_is_self", [](json& j) { j["peers"][0]["id"] = "a"; }, "peers[0].id", "own id"},
-      {"short_admin_token", [](json& j) { j["http"]["admin_token"] = "short"; },
-       "http.admin_token", "at least 16"},
+      {"empty_admin_token", [](json& j) { j["http"]["admin_token"] = ""; },
+       "http.admin_token", "must not be empty"},
+      {"empty_secret", [](json& j) { j["actor"]["secret"] = ""; }, "actor.secret",
+       "must not be empty"},
       {"missing_secret", [](json& j) { j["actor"].erase("secret"); }, "actor.secret", "required"},
       {"missing_state_dir", [](json& j) { j.erase("state_dir"); }, "state_dir", "required"},
       {"missing_database", [](json& j) { j.erase("database"); }, "database", "required"},
@@ -140,7 +165,7 @@ std::vector<BadConfig> bad_configs() {
        "sync.periodic_interval_s", "between"},
       {"interval_fraction", [](json& j) { j["sync"]["periodic_interval_s"] = 1.5; },
        "sync.periodic_interval_s", "whole number"},
-      {"chunk_too_small", [](json& j) { j["full_sync"]["chunk_bytes"] = 10; },
+      {"chunk_too_small", [](json& j) { j["full_sync"]["chunk_bytes"] = 1023; },
        "full_sync.chunk_bytes", "between"},
       {"negative_bandwidth", [](json& j) { j["full_sync"]["bandwidth_limit_mbps"] = -1; },
        "full_sync.bandwidth_limit_mbps", "between"},

@@ -87,5 +87,10 @@ export async function run(browser, say) {
   await pageA.waitForSelector(`#history-list [data-session="${id}"][data-state="succeeded"]`);
   const onA = await text(pageA, `#history-list [data-session="${id}"]`);
   check(onA.includes('This → Server B'), `a's history reads "This → Server B": ${onA}`);
+  // Nothing is stuck once the sync has ended: the panel says so in words, not ids.
+  await pageA.click('#clear-stuck');
+  await until(async () => (await text(pageA, '#clear-stuck-result')) !== '', 'the clear-stuck answer');
+  const cleared = await text(pageA, '#clear-stuck-result');
+  check(cleared === 'No stuck session to clear.', `clear-stuck with nothing stuck: "${cleared}"`);
   say(`session ${id} succeeded; in both histories`);
 }

@@ -15,12 +15,18 @@ function select(id, label, options) {
   return { el, field: h('div', { class: 'field' }, h('label', { for: id }, label), el) };
 }
 
+// The API answers with the ids it cleared.
+function clearedText(ids) {
+  if (!ids.length) return 'No stuck session to clear.';
+  return `Cleared ${ids.length} stuck session${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}.`;
+}
+
 export function createHistoryPage() {
   const peer = select('filter-peer', 'Peer', [['', 'All peers']]);
   const state = select('filter-state', 'State', [['', 'All states'], ...STATES.map((s) => [s, stateInfo(s).label])]);
   const count = h('p', { class: 'muted', id: 'history-count', 'aria-live': 'polite' });
   const list = h('ul', { class: 'sessions history', id: 'history-list' });
-  const clearResult = h('p', { class: 'muted', role: 'status' });
+  const clearResult = h('p', { class: 'muted', role: 'status', id: 'clear-stuck-result' });
   const clear = h('button', { type: 'button', id: 'clear-stuck', onclick: clearStuck }, 'Clear stuck sessions');
   const element = h('div', { class: 'page' },
     h('section', { class: 'card', 'aria-labelledby': 'history-title' },
@@ -35,7 +41,7 @@ export function createHistoryPage() {
     clear.disabled = true;
     const a = await post('/api/admin/sync/clear-stuck');
     clear.disabled = false;
-    setText(clearResult, a.ok ? `Cleared ${a.data?.cleared ?? 0} stuck session(s).` : a.status === 401 ? '' : `Could not clear: ${a.error}`);
+    setText(clearResult, a.ok ? clearedText(a.data?.cleared || []) : a.status === 401 ? '' : `Could not clear: ${a.error}`);
     refresh();
   }
 
