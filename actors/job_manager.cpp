@@ -23,6 +23,7 @@
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
 #include "statemachine/session_json.hpp"
+#include "statemachine/transition.hpp"
 
 namespace tandem {
 namespace {
@@ -151,16 +152,25 @@ void start(Self* self, caf::response_promise rp, Session s) {
   auto release = [=] {
     if (self->state.lock == s.id) self->state.lock.reset();
   };
+  // A push the target cannot take now is recorded here as waiting for the peer; the
+  // source job hands it over with back-off and fails, naming why, when the retries run
+  // out (SPEC: a peer that is down → the job waits and retries, then fails).
+  auto push_later = [=](const std::string& reason) mutable {
+    auto t = transition(s, PeerLost{reason}, now_ms(), self->state.ctx->policy);
+    Status c = t.ok() ? create_session(self, t->next, "created; " + reason) : Status(t.error());
+    if (!c.ok()) {
+      release();
+      return deliver(rp, {500, {}, c.error().describe()});
+    }
+    deliver(rp, {202, s.id, {}});
+  };
   auto link = link_for(self, s);
   self->request(link, seconds(st.ctx->peer_request_timeout_s + 5), get_atom::value)
       .then(
           [=](const std::string& token, const caf::actor& endpoint, const std::string& error) mutable {
             auto& st = self->state;
             if (!endpoint) {
-              if (!pull) {  // the target must take the job: nothing to wait for
-                release();
-                return deliver(rp, {503, {}, "peer " + peer + " is unreachable: " + error});
-              }
+              if (!pull) return push_later("peer " + peer + " is unreachable: " + error);
               // A pull waits for the source with back-off (the job does that).
               if (auto c = create_session(self, s, "created (source unreachable)"); !c.ok()) {
                 release();
@@ -193,8 +203,7 @@ void start(Self* self, caf::response_promise rp, Session s) {
                 }
                 return deliver(rp, {202, s.id, {}});
               }
-              release();
-              deliver(rp, {503, {}, "peer " + peer + " did not answer: " + self->system().render(e)});
+              push_later("peer " + peer + " did not answer: " + self->system().render(e));
             };
             auto body = session_to_json(s).dump();
             auto timeout = seconds(st.ctx->peer_request_timeout_s);
@@ -466,8 +475,12 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
         std::string error;
         Session s = parse_session(body, error);
         if (!error.empty() || !peer_may(self, client, s, false)) return {"error", "not yours: " + error, {}};
-        if (self->state.lock && *self->state.lock != s.id) return {"busy", {}, *self->state.lock};
         if (self->state.jobs.count(s.id)) return {"ok", {}, s.id};
+        // Asked again after it ended here (the source retried a hand-over we answered):
+        // never start an ended session over.
+        if (auto known = stored(self, s.id); known && is_terminal(known->state))
+          return {"gone", "session " + s.id + " already ended here (" + to_string(known->state) + ")", s.id};
+        if (self->state.lock && *self->state.lock != s.id) return {"busy", {}, *self->state.lock};
         if (auto c = create_session(self, s, "created (push from " + client + ")"); !c.ok())
           return {"error", c.error().describe(), {}};
         return {"ok", {}, s.id};

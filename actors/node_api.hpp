@@ -22,7 +22,8 @@ struct StartFullSync {
 };
 
 // The answer to a start: 202 with the session id; 409 naming the running session;
-// 404 unknown peer; 503 peer unreachable (push needs the target to take the job).
+// 404 unknown peer; 502 the peer refused a push. A peer that is down gets 202: the
+// session waits for it and retries (a push's source hands it over with back-off).
 struct StartAnswer {
   int status = 202;
   std::string session_id;

@@ -3,6 +3,8 @@
 // of the session the target drives, so this node's history and API answer for it too.
 // When the target goes quiet it asks the target how the session stands, so a session
 // that ended while this node was away does not hold the lock here forever.
+// A push starts here, though, and the target must take it first: until it has, this job
+// owns the session and hands it over with back-off (see "handing a push over").
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -19,6 +21,7 @@
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
 #include "statemachine/session_json.hpp"
+#include "statemachine/transition.hpp"
 
 namespace tandem {
 namespace {
@@ -47,6 +50,7 @@ struct source_job_state {
   bool probing = false;
   std::string probe_verdict;
   steady_clock::time_point last_contact = steady_clock::now();
+  bool target_seen = false;  // the target has spoken about this session since we started
   static inline const char* name = "source_job";
 };
 
@@ -110,6 +114,7 @@ void cancel_locally(Self* self, const std::string& reason) {
 peer_reply adopt_mirror(Self* self, const std::string& session_json) {
   auto& st = self->state;
   st.last_contact = steady_clock::now();
+  st.target_seen = true;
   auto next = session_from_json(nlohmann::json::parse(session_json, nullptr, false));
   if (!next.ok() || next->id != st.s.id) return peer_reply{"error", "bad session", st.s.id};
   if (auto r = record(self, *next, "mirror(" + std::string(to_string(next->state)) + ")"); !r.ok())
@@ -117,6 +122,79 @@ peer_reply adopt_mirror(Self* self, const std::string& session_json) {
   if (next->state == State::cancelling && st.cancel) st.cancel->cancel();
   if (is_terminal(next->state)) finish(self);
   return peer_reply{"ok", {}, st.s.id};
+}
+
+// ---- handing a push over -------------------------------------------------------------
+
+// A push this node started that the target has not taken yet (the manager recorded it
+// waiting for the peer, and no backup ever began).
+bool handing_over(const source_job_state& st) {
+  const Session& s = st.s;
+  return s.direction == Direction::push && s.initiator == st.ctx->node_id() &&
+         s.state == State::waiting_peer && s.progress(Phase::backup).started_at == 0 &&
+         !st.target_seen;
+}
+
+void hand_over(Self* self);
+
+void schedule_hand_over(Self* self) {
+  auto& st = self->state;
+  self->delayed_send(self, milliseconds(retry_delay_ms(st.ctx->policy, st.s.peer_retries)),
+                     retry_atom::value, st.s.attempt, st.s.peer_retries);
+}
+
+// While this side owns the session it changes only by the state machine's rules: a
+// refusal or silence is a lost peer (retry with back-off, or fail once they run out).
+void apply_own(Self* self, const Event& ev) {
+  auto& st = self->state;
+  auto t = transition(st.s, ev, now_ms(), st.ctx->policy);
+  if (!t.ok()) {
+    log::warn("source") << st.s.id << ": " << t.error().describe();
+    return;
+  }
+  if (!record(self, t->next, describe(ev)).ok()) return;
+  if (is_terminal(st.s.state)) return finish(self);
+  if (handing_over(st)) schedule_hand_over(self);
+}
+
+void hand_over(Self* self) {
+  auto& st = self->state;
+  const std::string peer = st.s.target;
+  // The target starts from the session as it was asked for, not from our waiting copy.
+  Session asked = st.s;
+  asked.state = State::queued;
+  asked.peer_retries = 0;
+  asked.last_error.clear();
+  const std::string body = session_to_json(asked).dump();
+  const auto timeout = seconds(st.ctx->peer_request_timeout_s);
+  auto lost = [=](const std::string& why) {
+    if (handing_over(self->state)) apply_own(self, PeerLost{why});
+  };
+  self->request(st.link, timeout + seconds(5), get_atom::value)
+      .then(
+          [=](const std::string& token, const caf::actor& endpoint, const std::string& error) {
+            if (!handing_over(self->state)) return;
+            if (!endpoint) return lost("peer " + peer + " is unreachable: " + error);
+            self->request(endpoint, timeout, push_atom::value, token, body)
+                .then(
+                    [=](const peer_reply& r) {
+                      auto& st = self->state;
+                      if (!handing_over(st)) return;
+                      if (r.status == "busy") return lost("peer " + peer + " is busy with " + r.session_id);
+                      if (r.status == "gone") {  // it ended there: the tick adopts its outcome
+                        st.target_seen = true;
+                        return;
+                      }
+                      if (r.status != "ok")
+                        return apply_own(self, Failed{"peer " + peer + " refused the push: " + r.detail, false});
+                      st.target_seen = true;
+                      st.last_contact = steady_clock::now();
+                      log::info("source") << st.s.id << ": peer " << peer << " took the push";
+                      record(self, asked, "mirror(created by the target)");
+                    },
+                    [=](const caf::error& e) { lost("peer " + peer + " did not answer: " + self->system().render(e)); });
+          },
+          [=](const caf::error& e) { lost("peer link: " + self->system().render(e)); });
 }
 
 backup_status status_of(Self* self) {
@@ -216,11 +294,13 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
     self->quit(em.reason);
   });
   self->delayed_send(self, seconds(5), tick_atom::value);
+  if (handing_over(st)) schedule_hand_over(self);
   return {
       // The target asks how the backup goes (and starts it the first time).
       [=](backup_atom, const std::string& body) -> backup_status {
         auto& st = self->state;
         st.last_contact = steady_clock::now();
+        st.target_seen = true;
         if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended", {}, {}, {}};
         auto request = split_backup_request(body);
         auto target_view = session_from_json(nlohmann::json::parse(request.session_json, nullptr, false));
@@ -322,10 +402,16 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
                 },
                 [=](const caf::error&) { cancel_locally(self, reason); });
       },
-      // Quiet target: ask it how the session stands.
+      // The next attempt to hand a push over.
+      [=](retry_atom, std::uint32_t attempt, std::uint32_t retry) {
+        auto& st = self->state;
+        if (handing_over(st) && st.s.attempt == attempt && st.s.peer_retries == retry) hand_over(self);
+      },
+      // Quiet target: ask it how the session stands (not before it has the session).
       [=](tick_atom) {
         auto& st = self->state;
         self->delayed_send(self, seconds(5), tick_atom::value);
+        if (handing_over(st)) return;
         if (steady_clock::now() - st.last_contact < seconds(10)) return;
         auto id = st.s.id;
         self->request(st.link, seconds(10), get_atom::value)

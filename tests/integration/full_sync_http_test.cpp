@@ -107,12 +107,16 @@ TEST(HttpTransport, CancelFromTheSourceReachesTheTargetOverHttp) {
 TEST(HttpTransport, ANodeWithTheWrongSecretIsRefusedAndNamed) {
   TwoNodes n(0.01, false);
   n.a->config()["actor"]["secret"] = "not-the-shared-secret-at-all";
+  n.b->config()["full_sync"]["peer_retry_limit"] = 2;  // fail soon
   n.a->start();
   n.b->start();
-  // A push from b needs a to take the job over HTTP: a refuses b's signature.
+  // A push from b needs a to take the job over HTTP: a refuses b's signature; b retries,
+  // then fails naming it.
   auto push = n.b->start_full_sync("push", "a", kHttp);
-  EXPECT_EQ(push.status, 503) << push.body;
-  EXPECT_NE(push.body.find("signature"), std::string::npos) << push.body;
+  ASSERT_EQ(push.status, 202) << push.body;
+  auto done = n.b->wait_finished(push.json().value("sessionId", ""), seconds(60));
+  EXPECT_EQ(done.value("state", ""), "failed") << done.dump();
+  EXPECT_NE(done.value("error", "").find("signature"), std::string::npos) << done.dump();
   EXPECT_NE(n.a->log().find("bad node signature"), std::string::npos) << n.a->log();
 }
 

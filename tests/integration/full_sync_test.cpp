@@ -1,6 +1,6 @@
 // Full sync end to end: two daemons, two PostgreSQL clusters, the HTTP API as an admin
 // uses it. Pull and push, a re-run that changes nothing, the one-at-a-time lock on both
-// nodes, bad requests, and a node with the wrong secret.
+// nodes, bad requests, a node with the wrong secret and a push to a peer that is down.
 #include <gtest/gtest.h>
 
 #include "tests/support/tandem_node.hpp"
@@ -210,6 +210,7 @@ TEST(FullSync, BadRequestsNameTheField) {
 TEST(FullSync, ANodeWithTheWrongSecretIsRefused) {
   TwoNodes n(0.01, false);
   n.a->config()["actor"]["secret"] = "not-the-shared-secret-at-all";
+  n.b->config()["full_sync"]["peer_retry_limit"] = 2;  // fail soon
   n.a->start();
   n.b->start();
   auto peers = n.b->get("/api/admin/sync/peers").json();
@@ -219,10 +220,48 @@ TEST(FullSync, ANodeWithTheWrongSecretIsRefused) {
                                       n.b->log().find("refused") != std::string::npos; },
                          std::chrono::seconds(15)))
       << n.a->log() << n.b->log();
-  // A push from b needs a to take the job: refused, nothing recorded.
-  auto push = n.b->start_full_sync("push", "a");
-  EXPECT_EQ(push.status, 503) << push.body;
+  // A push from b needs a to take it: b waits and retries, then fails naming why.
+  std::string id = started_id(n.b->start_full_sync("push", "a"));
+  auto done = n.b->wait_finished(id, std::chrono::seconds(60));
+  EXPECT_EQ(done.value("state", ""), "failed") << done.dump();
+  EXPECT_NE(done.value("error", "").find("gave up after"), std::string::npos) << done.dump();
+  EXPECT_NE(done.value("error", "").find("could not prove it knows actor.secret"), std::string::npos) << done.dump();
   EXPECT_TRUE(n.a->healthy() && n.b->healthy());
+}
+
+// SPEC, "What bad input gets": a peer that is down → the job waits and retries with
+// back-off. A push is the target's to drive, so the source hands it over until it can.
+TEST(FullSync, APushToAPeerThatIsDownWaitsAndGoesOnOnceItIsUp) {
+  TwoNodes n(0.05, false);
+  n.a->start();
+  std::string id = started_id(n.a->start_full_sync("push", "b"));
+  ASSERT_FALSE(id.empty());
+  auto progress = n.a->get("/api/sync/backup-progress?sessionId=" + id);
+  EXPECT_EQ(progress.json().value("state", ""), "running") << progress.body;
+  auto detail = n.a->get("/api/admin/sync/sessions/" + id).json();
+  EXPECT_NE(detail.value("error", "").find("peer b is unreachable"), std::string::npos) << detail.dump();
+  n.b->start();
+  auto done = n.a->wait_finished(id, std::chrono::seconds(90));
+  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.a->log() << n.b->log();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
+  EXPECT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << "the target knows it too";
+}
+
+TEST(FullSync, APushToAPeerThatStaysDownFailsNamingWhy) {
+  TwoNodes n(0.01, false);
+  n.a->config()["full_sync"]["peer_retry_limit"] = 2;
+  n.a->start();
+  const auto before = TwoNodes::fingerprint(n.db_b);
+  std::string id = started_id(n.a->start_full_sync("push", "b"));
+  auto done = n.a->wait_finished(id, std::chrono::seconds(60));
+  EXPECT_EQ(done.value("state", ""), "failed") << done.dump();
+  EXPECT_NE(done.value("error", "").find("gave up after 2 retries"), std::string::npos) << done.dump();
+  EXPECT_NE(done.value("error", "").find("peer b is unreachable"), std::string::npos) << done.dump();
+  // The lock is free again and b's data was never touched.
+  auto again = n.a->start_full_sync("push", "b");
+  EXPECT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(n.a->post("/api/admin/sync/full-sync/" + again.json().value("sessionId", "") + "/cancel").status, 202);
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), before);
 }
 
 }  // namespace
