@@ -21,8 +21,9 @@ json start_request(const FullSyncArgs& f) {
   return {{"action", f.direction}, {"targetPeer", {{"nodeId", f.peer}}}, {"options", options}};
 }
 
-// Bad input, an unknown peer, a bad token: the invocation is wrong (2). Busy (409) or
-// the peer unreachable (503): the sync could not run (1).
+// Bad input, an unknown peer, a bad token: the invocation is wrong (2). Busy (409) or a
+// peer that refused the push (502): the sync could not run (1). A peer that is down is
+// no refusal: the session waits for it, and we follow it like any other.
 int start_refused_exit(int status) {
   return status == 400 || status == 401 || status == 404 || status == 405 ? kExitUsage : kExitSyncFailed;
 }
