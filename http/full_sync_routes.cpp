@@ -180,13 +180,21 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     return Response::json(200, detail);
   });
 
-  router.add("GET", "/api/admin/sync/peers", Auth::admin_token, [&node](const Request&) {
+  router.add("GET", "/api/admin/sync/peers", Auth::admin_token, [&node, &config](const Request&) {
     auto peers = node.peers();
     if (!peers.ok()) return Response::error(503, peers.error().message);
     json nodes = json::array();
-    for (const auto& p : *peers)
-      nodes.push_back({{"id", p.id}, {"name", p.name}, {"local", p.local},
-                       {"reachable", p.reachable}, {"detail", p.detail}});
+    for (const auto& p : *peers) {
+      json n = {{"id", p.id}, {"name", p.name}, {"local", p.local},
+                {"reachable", p.reachable}, {"detail", p.detail}};
+      // What a start request gets for the options it leaves out (the panel's form
+      // starts from these, so a node set not to compress or verify is not overridden).
+      if (p.local)
+        n["defaults"] = {{"compressionEnabled", config.full_sync.compression},
+                         {"verifyAfterSync", config.full_sync.verify},
+                         {"bandwidthLimitMBps", config.full_sync.bandwidth_limit_mbps}};
+      nodes.push_back(n);
+    }
     return Response::json(200, {{"nodes", nodes}});
   });
 

@@ -11,6 +11,7 @@ const SCENARIOS = {
   blocked: () => import('./scenarios/blocked.mjs'),
   periodic_blocked: () => import('./scenarios/periodic_blocked.mjs'),
   selection: () => import('./scenarios/selection.mjs'),
+  defaults: () => import('./scenarios/defaults.mjs'),
   token: () => import('./scenarios/token.mjs'),
   layout: () => import('./scenarios/layout.mjs'),
 };

@@ -71,6 +71,19 @@ TEST(Panel, PullFromThePanelReachesOneHundredPercentAndShowsInBothHistories) {
   EXPECT_NE(TwoNodes::fingerprint(n.db_b), before);
 }
 
+// b is set not to compress or verify and to cap bandwidth: its form starts so, and
+// what the admin changes is what is sent.
+TEST(Panel, TheFormStartsFromTheNodesOwnSettings) {
+  TwoNodes n(kScale, false);
+  n.b->config()["full_sync"]["compression"] = false;
+  n.b->config()["full_sync"]["verify"] = false;
+  n.b->config()["full_sync"]["bandwidth_limit_mbps"] = 50;
+  n.a->start();
+  n.b->start();
+  run_scenario("defaults", n);
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
+}
+
 TEST(Panel, CancelAsksForConfirmationAndLeavesTheTargetAsItWas) {
   TwoNodes n(kScale);
   const auto before = TwoNodes::fingerprint(n.db_b);

@@ -80,7 +80,20 @@ export function createFullSyncForm({ onStarted, busy }) {
                                      : { source: here, target: peer, targetName: peer, sourceName: store.local.name };
   }
 
+  // The node's defaults, once: after that the boxes are the admin's (a refresh never
+  // changes a choice).
+  let defaultsShown = false;
+  function showDefaults() {
+    const d = store.local?.defaults;
+    if (defaultsShown || !d) return;
+    defaultsShown = true;
+    compress.input.checked = d.compressionEnabled !== false;
+    verify.input.checked = d.verifyAfterSync !== false;
+    if (d.bandwidthLimitMBps > 0) bandwidth.placeholder = String(d.bandwidthLimitMBps);
+  }
+
   function render() {
+    showDefaults();
     const p = plan();
     const peerKnown = sel.peer && store.nodes.some((n) => n.id === sel.peer && !n.local);
     if (p) {
