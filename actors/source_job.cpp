@@ -21,6 +21,7 @@
 #include "persistence/spool/spool.hpp"
 #include "statemachine/progress.hpp"
 #include "statemachine/session_json.hpp"
+#include "statemachine/speed.hpp"
 #include "statemachine/transition.hpp"
 
 namespace tandem {
@@ -51,6 +52,9 @@ struct source_job_state {
   std::string probe_verdict;
   steady_clock::time_point last_contact = steady_clock::now();
   bool target_seen = false;  // the target has spoken about this session since we started
+  // Speed and time remaining from the session's own progress as the target reports it,
+  // so this node's API and panel show them too (a push is followed from here).
+  SpeedMeter speed;
   static inline const char* name = "source_job";
 };
 
@@ -61,6 +65,9 @@ void publish_view(Self* self) {
   v.session = self->state.s;
   v.stalled = is_stalled(v.session, now_ms(), self->state.ctx->config.full_sync.stall_after_s * 1000LL);
   if (self->state.activity.kind == "blocked") v.blocked_by = self->state.activity.detail;
+  v.transfer_speed_bps = self->state.speed.per_second();
+  auto eta = session_eta_s(v.session, self->state.speed);
+  v.eta_s = eta ? static_cast<std::int64_t>(*eta + 0.5) : -1;
   v.live = !is_terminal(v.session.state);
   self->send(self->state.manager, progress_atom::value, view_to_json(v).dump());
 }
@@ -80,7 +87,9 @@ Status record(Self* self, const Session& next, const std::string& event) {
     (void)st.journal->append_log(LogLine{next.id, rec.at, log::Level::info,
                                          event + " -> " + to_string(next.state) + "/" +
                                              to_string(next.phase)});
+  if (next.phase != st.s.phase) st.speed = SpeedMeter();
   st.s = next;
+  st.speed.add(rec.at, st.s.progress(st.s.phase).bytes_done);
   publish_view(self);
   return ok_status();
 }

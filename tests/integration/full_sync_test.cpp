@@ -157,6 +157,24 @@ TEST(FullSync, PushFromTheSourceAndReRunChangesNothing) {
       << "a re-run rewrote rows that did not change";
 }
 
+// A push is followed on the node that started it, the source: it shows the transfer's
+// speed and the time remaining as the target does.
+TEST(FullSync, ThePushingNodeShowsSpeedAndTimeRemaining) {
+  TwoNodes n(0.3);
+  std::string id = started_id(n.a->start_full_sync("push", "b", {{"bandwidthLimitMBps", 0.2}}));
+  json seen;
+  bool shown = wait_until(
+      [&] {
+        seen = n.a->get("/api/sync/backup-progress?sessionId=" + id).json();
+        return seen.value("phase", "") == "transfer" && seen.value("transferSpeed", 0.0) > 0 &&
+               seen["estimatedTimeRemaining"].is_number();
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(shown) << seen.dump();
+  EXPECT_EQ(n.a->post("/api/admin/sync/full-sync/" + id + "/cancel").status, 202);
+  EXPECT_EQ(n.a->wait_finished(id).value("state", ""), "cancelled");
+}
+
 TEST(FullSync, SecondStartIsRefusedOnEitherNodeNamingTheRunningSession) {
   TwoNodes n(0.3);
   std::string id = started_id(n.b->start_full_sync("pull", "a", {{"bandwidthLimitMBps", 1}}));
