@@ -39,6 +39,9 @@ struct SessionView {
   // What the running phase's statements wait for, when another transaction's lock holds
   // them up ("restore waits for a lock held by process 4242 (…)"); empty otherwise.
   std::string blocked_by;
+  // The sub-step: the table the running phase is at, as its worker last reported it
+  // ("public.orders"); empty when not known (the transfer, a waiting session).
+  std::string working_on;
   bool live = false;               // a job is running it on this node
 };
 

@@ -10,6 +10,7 @@ nlohmann::json view_to_json(const SessionView& v) {
           {"eta_s", v.eta_s},
           {"stalled", v.stalled},
           {"blocked_by", v.blocked_by},
+          {"working_on", v.working_on},
           {"live", v.live}};
 }
 
@@ -23,6 +24,7 @@ Result<SessionView> view_from_json(const nlohmann::json& j) {
   v.eta_s = j.value("eta_s", std::int64_t{-1});
   v.stalled = j.value("stalled", false);
   v.blocked_by = j.value("blocked_by", "");
+  v.working_on = j.value("working_on", "");
   v.live = j.value("live", false);
   return v;
 }

@@ -79,6 +79,7 @@ struct target_job_state {
   // What the running phase waits for (the activity watch's "blocked" detail, here or from
   // the source's backup); cleared when it works again, goes idle or the phase ends.
   std::string blocked_by;
+  std::string working_on;  // the table the phase's worker last reported (SessionView)
   bool finished = false;
   static inline const char* name = "target_job";
 };
@@ -107,7 +108,10 @@ void publish_view(Self* self, bool force) {
   auto eta = session_eta_s(st.s, st.speed);
   v.eta_s = eta ? static_cast<std::int64_t>(*eta + 0.5) : -1;
   v.stalled = is_stalled(st.s, now_ms(), st.ctx->config.full_sync.stall_after_s * 1000LL);
-  if (st.s.state == State::running) v.blocked_by = st.blocked_by;
+  if (st.s.state == State::running) {
+    v.blocked_by = st.blocked_by;
+    v.working_on = st.working_on;
+  }
   v.live = !is_terminal(st.s.state);
   self->send(st.manager, progress_atom::value, view_to_json(v).dump());
 }
@@ -205,7 +209,10 @@ void apply(Self* self, const Event& ev) {
   if (phase_changed) st.speed = SpeedMeter();
   const auto& p = st.s.progress(st.s.phase);
   st.speed.add(now, p.bytes_done);
-  if (phase_changed) st.blocked_by.clear();
+  if (phase_changed) {
+    st.blocked_by.clear();
+    st.working_on.clear();
+  }
   if (!std::holds_alternative<Progress>(ev) && !std::holds_alternative<CheckpointReached>(ev) &&
       !std::holds_alternative<StillWorking>(ev)) {
     std::string line = rec.event + " -> " + to_string(st.s.state) + "/" + to_string(st.s.phase);
@@ -552,8 +559,11 @@ void on_report_impl(Self* self, const worker_report& r) {
   if (st.digesting) return on_digest_report(self, r);
   auto phase = st.s.phase;
   if (r.kind == "progress") {
-    if (st.s.state == State::running)
-      apply(self, Progress{phase, r.bytes_done, r.bytes_total, r.rows_done, r.rows_total});
+    if (st.s.state != State::running) return;
+    const bool moved_on = r.detail != st.working_on;
+    st.working_on = r.detail;
+    apply(self, Progress{phase, r.bytes_done, r.bytes_total, r.rows_done, r.rows_total});
+    if (moved_on) publish_view(self, true);  // a new table is news even without new bytes
     return;
   }
   st.worker = nullptr;

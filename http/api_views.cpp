@@ -27,6 +27,17 @@ json iso_time(TimeMs ms) {
   return iso_utc_ms(ms);
 }
 
+namespace {
+
+// "Step 4 of 5: Restoring… (public.orders)": the step, and the table it is at.
+std::string current_step(const SessionView& v) {
+  std::string text = step_text(v.session);
+  if (v.session.state == State::running && !v.working_on.empty()) text += " (" + v.working_on + ")";
+  return text;
+}
+
+}  // namespace
+
 json progress_json(const SessionView& v) {
   const Session& s = v.session;
   const auto& p = s.progress(s.phase);
@@ -39,7 +50,8 @@ json progress_json(const SessionView& v) {
           {"totalBytes", p.bytes_total},
           {"transferSpeed", v.transfer_speed_bps},
           {"estimatedTimeRemaining", v.eta_s >= 0 ? json(v.eta_s) : json(nullptr)},
-          {"currentStep", step_text(s)},
+          {"currentStep", current_step(v)},
+          {"subStep", v.working_on.empty() ? json(nullptr) : json(v.working_on)},
           {"state", api_state(s.state)},
           {"detailedState", to_string(s.state)},
           {"direction", to_string(s.direction)},
