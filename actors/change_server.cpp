@@ -5,6 +5,7 @@
 //
 //   (changes_atom, peer, cursor_json, limit) -> batch_json | error text in {"error": …}
 //   (pending_atom, peer)                     -> uint64 (or max when unknown)
+//   (conflicts_atom, peer, limit)            -> JSON array of conflict_to_json | {"error": …}
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "base/thread_name.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
+#include "persistence/periodic/conflict_log.hpp"
 
 namespace tandem {
 namespace {
@@ -105,6 +107,14 @@ caf::behavior change_server(Self* self, NodeContextPtr ctx) {
         if (!ready(self)) return UINT64_MAX;
         auto n = pending_changes(*self->state.conn, self->state.ctx->node_id(), peer);
         return n.ok() ? *n : UINT64_MAX;
+      },
+      [=](conflicts_atom, const std::string& peer, std::uint64_t limit) -> std::string {
+        if (!ready(self)) return json{{"error", "the database is not reachable"}}.dump();
+        auto list = recent_conflicts(*self->state.conn, peer, limit);
+        if (!list.ok()) return json{{"error", list.error().describe()}}.dump();
+        json out = json::array();
+        for (const auto& c : *list) out.push_back(conflict_to_json(c));
+        return out.dump();
       },
   };
 }

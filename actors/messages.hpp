@@ -105,6 +105,7 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using stored_atom = caf::atom_constant<caf::atom("stored")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using pending_atom = caf::atom_constant<caf::atom("pending")>;
+using conflicts_atom = caf::atom_constant<caf::atom("conflicts")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;

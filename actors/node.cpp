@@ -234,6 +234,29 @@ class NodeImpl final : public Node {
     return out;
   }
 
+  Result<std::vector<ConflictRecord>> periodic_conflicts(const std::string& peer,
+                                                         std::size_t limit) override {
+    if (!sys_) return make_error("stopped", "the node is stopping");
+    Result<std::vector<ConflictRecord>> out = make_error("timeout", "the node did not answer in time");
+    auto server = children().change_server;
+    if (!server) return out;
+    caf::scoped_actor self{*sys_};
+    self->request(server, kAskTimeout, conflicts_atom::value, peer, static_cast<std::uint64_t>(limit))
+        .receive(
+            [&](const std::string& text) {
+              auto j = json::parse(text, nullptr, false);
+              if (!j.is_array()) {
+                out = make_error("conflicts", j.is_object() ? j.value("error", "no answer") : "bad answer");
+                return;
+              }
+              std::vector<ConflictRecord> list;
+              for (const auto& c : j) list.push_back(conflict_from_json(c));
+              out = list;
+            },
+            [&](caf::error& e) { out = make_error("timeout", sys_->render(e)); });
+    return out;
+  }
+
   Status set_periodic_paused(bool paused) override {
     if (!sys_) return make_error("stopped", "the node is stopping");
     for (const auto& a : children().periodic) {

@@ -11,6 +11,7 @@
 
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "persistence/periodic/conflict_record.hpp"
 #include "statemachine/session.hpp"
 
 namespace tandem {
@@ -116,6 +117,9 @@ class NodeApi {
   virtual Result<std::vector<PeriodicStatus>> periodic() = 0;
   // Pauses or resumes periodic sync with every peer.
   virtual Status set_periodic_paused(bool paused) = 0;
+  // The newest recorded conflicts, at most `limit`; with `peer`'s changes only when given.
+  virtual Result<std::vector<ConflictRecord>> periodic_conflicts(const std::string& peer,
+                                                                 std::size_t limit) = 0;
   // A peer's request over HTTP (the fallback transport), passed on as the actor link would.
   virtual PeerCallAnswer peer_call(const PeerCall& call) = 0;
 };

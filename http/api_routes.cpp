@@ -12,7 +12,7 @@ namespace tandem::http {
 void add_api_routes(Router& router, NodeApi& node, const Config& config, HealthInfo health) {
   add_health_routes(router, std::move(health));
   add_full_sync_routes(router, node, config);
-  add_periodic_routes(router, node);
+  add_periodic_routes(router, node, config);
   add_peer_routes(router, node, config);
   add_event_routes(router, node, config.node.id);
   add_metrics_route(router, node);

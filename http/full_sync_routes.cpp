@@ -150,14 +150,9 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
 
   router.add("GET", "/api/admin/sync/sessions", Auth::admin_token, [&node](const Request& q) {
     if (auto refused = refuse_unknown_query(q, {"limit"})) return *refused;
-    std::size_t limit = 20;
-    if (auto it = q.query.find("limit"); it != q.query.end()) {
-      const auto& t = it->second;
-      if (t.empty() || t.size() > 4 || !std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
-          std::stoul(t) < 1 || std::stoul(t) > 1000)
-        return Response::error(400, "must be a whole number from 1 to 1000", "limit");
-      limit = std::stoul(t);
-    }
+    std::optional<Response> refused;
+    const std::size_t limit = query_limit(q, 20, 1000, refused);
+    if (refused) return *refused;
     auto list = node.sessions(limit);
     if (!list.ok()) return Response::error(503, list.error().message);
     json out = json::array();

@@ -1,4 +1,4 @@
-// Periodic sync's part of the API: status per peer, pause, resume.
+// Periodic sync's part of the API: status per peer, pause, resume, recorded conflicts.
 #pragma once
 
 #include "actors/node_api.hpp"
@@ -6,6 +6,6 @@
 
 namespace tandem::http {
 
-void add_periodic_routes(Router& router, NodeApi& node);
+void add_periodic_routes(Router& router, NodeApi& node, const Config& config);
 
 }  // namespace tandem::http

@@ -1,5 +1,9 @@
 #include "http/request_body.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <string>
+
 namespace tandem::http {
 
 std::optional<nlohmann::json> parse_body(const Request& q, JsonErrors& errs) {
@@ -25,6 +29,20 @@ std::optional<Response> refuse_unknown_query(const Request& q,
     if (!ok) return Response::error(400, "is not a known query parameter", key.substr(0, 64));
   }
   return std::nullopt;
+}
+
+std::size_t query_limit(const Request& q, std::size_t fallback, std::size_t max,
+                        std::optional<Response>& refused) {
+  auto it = q.query.find("limit");
+  if (it == q.query.end()) return fallback;
+  const auto& t = it->second;
+  const bool digits = !t.empty() && t.size() <= 6 &&
+                      std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  if (!digits || std::stoul(t) < 1 || std::stoul(t) > max) {
+    refused = Response::error(400, "must be a whole number from 1 to " + std::to_string(max), "limit");
+    return fallback;
+  }
+  return std::stoul(t);
 }
 
 Response bad_request(const JsonErrors& errs) {

@@ -26,6 +26,11 @@ std::optional<Response> refuse_any_body(const Request& q);
 std::optional<Response> refuse_unknown_query(const Request& q,
                                              std::initializer_list<const char*> known);
 
+// The ?limit= of a listing: `fallback` when absent, else a whole number 1..`max`. On a
+// bad value, the 400 naming "limit" is in `refused`.
+std::size_t query_limit(const Request& q, std::size_t fallback, std::size_t max,
+                        std::optional<Response>& refused);
+
 // 400 from collected errors: the message lists every reason, the field is the first.
 Response bad_request(const JsonErrors& errs);
 

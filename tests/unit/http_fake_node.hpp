@@ -53,6 +53,13 @@ class FakeNode : public NodeApi {
     p.state = "idle";
     return std::vector<PeriodicStatus>{p};
   }
+  std::vector<ConflictRecord> conflicts;
+  std::string conflicts_peer;
+  Result<std::vector<ConflictRecord>> periodic_conflicts(const std::string& peer, std::size_t limit) override {
+    conflicts_peer = peer;
+    std::vector<ConflictRecord> out(conflicts.begin(), conflicts.begin() + std::min(limit, conflicts.size()));
+    return out;
+  }
   Status set_periodic_paused(bool pause) override {
     paused.push_back(pause);
     return ok_status();

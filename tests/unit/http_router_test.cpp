@@ -99,6 +99,40 @@ TEST_F(ApiRoutes, EveryReadRouteAnswersItsShape) {
   EXPECT_EQ(call("GET", "/api/admin/sync/events").content_type, "text/event-stream");
 }
 
+TEST_F(ApiRoutes, ConflictsShowBothVersionsAndWhichWon) {
+  ConflictRecord c;
+  c.id = 7;
+  c.table = "public.products";
+  c.key = R"({"id": 5})";
+  c.winner = "remote";
+  c.policy = "last_writer_wins";
+  c.local_origin = "a";
+  c.remote_origin = "b";
+  c.local_changed_at = 1764000000000;
+  c.remote_changed_at = 1764000000050;
+  c.resolved_at = 1764000001000;
+  c.local_row = R"({"id": 5, "name": "a wrote first"})";
+  node.conflicts = {c, c};
+  auto r = call("GET", "/api/admin/sync/periodic/conflicts", "", "Bearer long-random-string",
+                {{"peer", "b"}, {"limit", "1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(node.conflicts_peer, "b");
+  auto list = body(r)["conflicts"];
+  ASSERT_EQ(list.size(), 1u) << "limit 1";
+  EXPECT_EQ(list[0]["table"], "public.products");
+  EXPECT_EQ(list[0]["key"]["id"], 5) << "the key as JSON, not text";
+  EXPECT_EQ(list[0]["winner"], "remote");
+  EXPECT_EQ(list[0]["local"]["origin"], "a");
+  EXPECT_EQ(list[0]["local"]["row"]["name"], "a wrote first");
+  EXPECT_TRUE(list[0]["remote"]["row"].is_null()) << "the remote version was a deletion";
+  EXPECT_EQ(list[0]["remote"]["changedAt"], "2025-11-24T16:00:00.050Z");
+  EXPECT_EQ(call("GET", "/api/admin/sync/periodic/conflicts", "", "Bearer long-random-string",
+                 {{"peer", "zz"}}).status, 404);
+  auto bad = call("GET", "/api/admin/sync/periodic/conflicts", "", "Bearer long-random-string", {{"limit", "0"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(body(bad)["field"], "limit");
+}
+
 TEST_F(ApiRoutes, MutatingRoutesWithoutFieldsTakeAnEmptyBodyAndRefuseKeys) {
   EXPECT_EQ(call("POST", "/api/admin/sync/periodic/pause").status, 200);
   EXPECT_EQ(call("POST", "/api/admin/sync/periodic/resume", "{}").status, 200);
