@@ -12,6 +12,7 @@ const SCENARIOS = {
   periodic_blocked: () => import('./scenarios/periodic_blocked.mjs'),
   selection: () => import('./scenarios/selection.mjs'),
   defaults: () => import('./scenarios/defaults.mjs'),
+  conflicts: () => import('./scenarios/conflicts.mjs'),
   token: () => import('./scenarios/token.mjs'),
   layout: () => import('./scenarios/layout.mjs'),
 };

@@ -119,6 +119,27 @@ TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
                          std::chrono::seconds(20)));
 }
 
+// The same product changed on both nodes while periodic sync was paused: once resumed,
+// the conflict is resolved, recorded, and b's Periodic Sync page lists it.
+TEST(Panel, PeriodicSyncListsTheConflictsItResolved) {
+  TwoNodes n(kScale, false);
+  for (auto* node : {n.a.get(), n.b.get()}) node->config()["sync"]["periodic_interval_s"] = 1;
+  n.a->start();
+  n.b->start();
+  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
+  ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+  for (auto* node : {n.a.get(), n.b.get()}) ASSERT_EQ(node->post("/api/admin/sync/periodic/pause").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a running round ends
+  n.db_a.exec("UPDATE products SET name = 'a wrote first' WHERE id = 5");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  n.db_b.exec("UPDATE products SET name = 'b wrote last' WHERE id = 5");
+  for (auto* node : {n.a.get(), n.b.get()}) node->post("/api/admin/sync/periodic/resume");
+  ASSERT_TRUE(wait_until([&] { return n.db_b.scalar("SELECT count(*) FROM tandem.conflicts") != "0"; },
+                         std::chrono::seconds(20)))
+      << "b recorded no conflict";
+  run_scenario("conflicts", n);
+}
+
 TEST(Panel, SelectionStaysPutAcrossRefreshesAndEveryControlIsLabelledAndReachable) {
   TwoNodes n(kScale);
   run_scenario("selection", n);

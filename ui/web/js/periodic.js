@@ -1,7 +1,8 @@
 // The Periodic Sync page: per peer, the state of the every-30-s change exchange (last
 // round, lag, pending and applied changes, conflicts), and pause/resume for this node.
 // Reads GET /api/admin/sync/periodic ({peers: [...]}); a node without that route (404)
-// says so plainly.
+// says so plainly. Each card also lists the newest conflicts with that peer and how each
+// was decided (GET /api/admin/sync/periodic/conflicts).
 
 import { h, fill, setText } from './dom.js';
 import { get, post } from './api.js';
@@ -22,7 +23,37 @@ const STATE = {
   error: ['failed', 'Error'],
 };
 
-function peerCard(p) {
+const CONFLICTS_SHOWN = 5;
+
+function ruleText(policy) {
+  if (policy === 'last_writer_wins') return 'the later change wins';
+  const preferred = /^prefer_node:(.+)$/.exec(policy || '');
+  return preferred ? `${nodeName(preferred[1])} is preferred` : String(policy || 'unknown rule');
+}
+
+function keyText(key) {
+  if (key && typeof key === 'object') return Object.entries(key).map(([k, v]) => `${k} ${v}`).join(', ');
+  return String(key);
+}
+
+// "public.products (id 5): kept Server B's version, the later change wins · 2 min ago"
+function conflictItem(c) {
+  const kept = c.winner === 'remote' ? c.remote : c.local;
+  const what = kept?.row == null ? 'deletion' : 'version';
+  return h('li', { dataset: { conflict: String(c.id) } },
+    h('strong', {}, `${c.table} (${keyText(c.key)})`),
+    `: kept ${nodeName(kept?.origin)}'s ${what}, ${ruleText(c.policy)}`,
+    h('span', { class: 'muted' }, ` · ${ago(c.resolvedAt)}`));
+}
+
+function conflictList(conflicts) {
+  if (!conflicts.length) return null;
+  return h('div', { class: 'conflicts' },
+    h('h3', {}, 'Recent conflicts'),
+    h('ul', { class: 'conflict-list' }, conflicts.map(conflictItem)));
+}
+
+function peerCard(p, conflicts) {
   const id = p.peer ?? p.id;
   const [cls, label] = STATE[p.state] || ['running', String(p.state ?? 'unknown')];
   const stat = (name, value) => h('div', { class: 'stat' }, h('dt', {}, name), h('dd', {}, value));
@@ -39,7 +70,8 @@ function peerCard(p) {
     p.blockedBy ? h('p', { class: 'alert warning', dataset: { blocked: '' } },
       h('strong', { class: 'block' }, `Held up by another transaction: ${p.blockedBy}.`),
       h('span', { class: 'block' }, 'Changes from this peer wait until that transaction ends (commit or roll it back in the application, or pg_terminate_backend with the process number).')) : null,
-    problem ? h('p', { class: 'alert failed' }, String(problem)) : null);
+    problem ? h('p', { class: 'alert failed' }, String(problem)) : null,
+    conflictList(conflicts.filter((c) => c.remote?.origin === id).slice(0, CONFLICTS_SHOWN)));
 }
 
 export function createPeriodicPage() {
@@ -77,10 +109,12 @@ export function createPeriodicPage() {
       paused = peers.length > 0 && peers.every((p) => p.state === 'paused');
       setText(toggle, paused ? 'Resume periodic sync' : 'Pause periodic sync');
       toggle.hidden = peers.length === 0;
-      const sig = JSON.stringify(peers);
+      const c = await get('/api/admin/sync/periodic/conflicts?limit=50');
+      const conflicts = c.ok && Array.isArray(c.data?.conflicts) ? c.data.conflicts : [];
+      const sig = JSON.stringify([peers, conflicts]);
       if (sig === shown) return;
       shown = sig;
-      fill(body, peers.length ? h('ul', { class: 'periodic-list' }, peers.map(peerCard))
+      fill(body, peers.length ? h('ul', { class: 'periodic-list' }, peers.map((p) => peerCard(p, conflicts)))
                               : h('p', { class: 'muted', id: 'periodic-none' }, 'This node runs no periodic sync with any peer.'));
     }
   }
