@@ -26,7 +26,7 @@ const std::vector<CommandSpec>& commands() {
       {"cancel", 1, 1, {}, "cancel ID"},
       {"clear-stuck", 0, 0, {}, "clear-stuck"},
       {"peers", 0, 0, {}, "peers"},
-      {"periodic", 0, 1, {}, "periodic [pause|resume]"},
+      {"periodic", 0, 1, {}, "periodic [pause|resume|conflicts]"},
   };
   return specs;
 }
@@ -81,8 +81,8 @@ Status apply_command(const CommandSpec& spec, const std::vector<std::string>& wo
   } else if (cmd == "show" || cmd == "cancel") {
     inv.id = words[0];
   } else if (cmd == "periodic" && !words.empty()) {
-    if (words[0] != "pause" && words[0] != "resume")
-      return usage_error("periodic takes \"pause\" or \"resume\", not \"" + words[0] + "\"");
+    if (words[0] != "pause" && words[0] != "resume" && words[0] != "conflicts")
+      return usage_error("periodic takes \"pause\", \"resume\" or \"conflicts\", not \"" + words[0] + "\"");
     inv.periodic_verb = words[0];
   } else if (cmd == "history" && !limit.empty()) {
     bool digits = limit.size() <= 4 && std::all_of(limit.begin(), limit.end(), ::isdigit);
@@ -161,8 +161,8 @@ const char* usage_text() {
          "  cancel ID        cancel a full sync\n"
          "  clear-stuck      end stalled sessions and free the lock\n"
          "  peers            the nodes this node knows, and whether they answer\n"
-         "  periodic [pause|resume]\n"
-         "                   periodic sync per peer, or pause/resume it\n"
+         "  periodic [pause|resume|conflicts]\n"
+         "                   periodic sync per peer, pause/resume it, or its recorded conflicts\n"
          "\n"
          "--json prints the API's JSON instead of text (full-sync: one progress\n"
          "object per line). A progress bar is drawn only when stdout is a terminal.\n"

@@ -17,6 +17,12 @@ int cmd_peers(Context& ctx) {
 
 int cmd_periodic(Context& ctx) {
   const std::string& verb = ctx.inv.periodic_verb;
+  if (verb == "conflicts") {
+    int rc = 0;
+    json list = fetch(ctx, "listing conflicts", "/api/admin/sync/periodic/conflicts?limit=50", rc);
+    if (rc) return rc;
+    return print(ctx, list, render_conflicts(list, names_or_empty(ctx)));
+  }
   const std::string path = "/api/admin/sync/periodic" + (verb.empty() ? "" : "/" + verb);
   auto a = verb.empty() ? ctx.api.get(path) : ctx.api.post(path, json::object());
   if (!a.ok()) return report(ctx, a.error().message);
@@ -29,7 +35,13 @@ int cmd_periodic(Context& ctx) {
     bool has_message = body.is_object() && body.contains("message") && body["message"].is_string();
     return print(ctx, body, has_message ? body["message"].get<std::string>() + "\n" : done);
   }
-  return print(ctx, a->body, render_periodic(a->body, names_or_empty(ctx)));
+  std::string text = render_periodic(a->body, names_or_empty(ctx));
+  // The newest few conflicts under the table; `periodic conflicts` lists more.
+  auto recent = ctx.api.get("/api/admin/sync/periodic/conflicts?limit=3");
+  if (recent.ok() && recent->ok() && recent->body.is_object() && !recent->body.value("conflicts", json::array()).empty())
+    text += "Recent conflicts (tandemctl periodic conflicts for more):\n" +
+            render_conflicts(recent->body, names_or_empty(ctx), "  ");
+  return print(ctx, a->body, text);
 }
 
 }  // namespace tandem::cli

@@ -162,6 +162,27 @@ std::string render_peers(const json& peers) {
   return render_table(rows);
 }
 
+std::string render_conflicts(const json& conflicts, const NodeNames& names, const std::string& indent) {
+  const json& list = list_of(conflicts, "conflicts");
+  if (list.empty()) return indent + "No conflicts recorded.\n";
+  std::string out;
+  for (const auto& c : list) {
+    const bool remote_won = cell(c, "winner") == "remote";
+    const json& kept = c.contains(remote_won ? "remote" : "local") ? c[remote_won ? "remote" : "local"] : json::object();
+    std::string key;
+    if (c.contains("key") && c["key"].is_object())
+      for (const auto& [k, v] : c["key"].items()) key += (key.empty() ? "" : ", ") + k + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+    const std::string policy = cell(c, "policy");
+    const std::string rule = policy == "last_writer_wins" ? "the later change wins"
+                             : policy.rfind("prefer_node:", 0) == 0 ? node_label(policy.substr(12), names) + " is preferred"
+                                                                      : policy;
+    const bool deletion = !kept.contains("row") || kept["row"].is_null();
+    out += indent + short_time(cell(c, "resolvedAt")) + "  " + cell(c, "table") + " (" + key + "): kept " +
+           node_label(cell(kept, "origin"), names) + "'s " + (deletion ? "deletion" : "version") + " (" + rule + ")\n";
+  }
+  return out;
+}
+
 std::string render_periodic(const json& periodic, const NodeNames& names) {
   const json& list = list_of(periodic, "peers");
   if (list.empty()) return "No periodic sync with any peer.\n";

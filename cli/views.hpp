@@ -47,4 +47,10 @@ std::string render_peers(const nlohmann::json& peers);
 // what holds a round up under the table.
 std::string render_periodic(const nlohmann::json& periodic, const NodeNames& names);
 
+// The recorded conflicts ({conflicts: [...]}), one line each, newest first:
+// "2026-11-25 12:00:31  public.products (id 5): kept Server B's version (the later change wins)".
+// Each line starts with `indent`.
+std::string render_conflicts(const nlohmann::json& conflicts, const NodeNames& names,
+                             const std::string& indent = "");
+
 }  // namespace tandem::cli

@@ -148,6 +148,11 @@ TEST(Cli, PullSucceedsWithProgressLinesAndEveryReadingCommandWorks) {
     }
   }
 
+  // No conflict has happened on this fresh pair.
+  auto conflicts = ctl(*n.b, {"periodic", "conflicts"});
+  EXPECT_EQ(conflicts.exit_code, 0) << dump(conflicts);
+  EXPECT_TRUE(has(conflicts.out, "No conflicts recorded.")) << dump(conflicts);
+
   auto bad_token = ctl({"peers"}, "http://127.0.0.1:" + std::to_string(n.b->http_port()), "wrong-token");
   EXPECT_EQ(bad_token.exit_code, 2) << dump(bad_token);
   EXPECT_TRUE(has(bad_token.err, "refused the admin token")) << dump(bad_token);

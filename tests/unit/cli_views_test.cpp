@@ -116,6 +116,20 @@ TEST(CliViews, PeersTable) {
   EXPECT_TRUE(has(t, "a   Server A  peer       no         connection refused\n")) << t;
 }
 
+TEST(CliViews, ConflictsSayWhoseVersionWasKeptAndWhy) {
+  json lww = {{"id", 2}, {"table", "public.products"}, {"key", {{"id", 5}}}, {"winner", "remote"},
+              {"policy", "last_writer_wins"}, {"resolvedAt", "2026-11-25T12:00:31.000Z"},
+              {"local", {{"origin", "b"}, {"row", {{"id", 5}}}}}, {"remote", {{"origin", "a"}, {"row", {{"id", 5}}}}}};
+  json pref = {{"id", 1}, {"table", "public.orders"}, {"key", {{"id", 9}, {"line", "x"}}}, {"winner", "local"},
+               {"policy", "prefer_node:b"}, {"resolvedAt", "2026-11-25T12:00:00.000Z"},
+               {"local", {{"origin", "b"}, {"row", nullptr}}}, {"remote", {{"origin", "a"}, {"row", {{"id", 9}}}}}};
+  std::string t = render_conflicts(json{{"conflicts", {lww, pref}}}, kNames);
+  EXPECT_EQ(t,
+            "2026-11-25 12:00:31  public.products (id 5): kept Server A's version (the later change wins)\n"
+            "2026-11-25 12:00:00  public.orders (id 9, line x): kept Server B's deletion (Server B is preferred)\n");
+  EXPECT_EQ(render_conflicts(json{{"conflicts", json::array()}}, kNames), "No conflicts recorded.\n");
+}
+
 TEST(CliViews, PeriodicFromEitherShape) {
   json row = {{"peer", "a"}, {"state", "running"}, {"lastRoundAt", "2026-11-25T12:00:30.000Z"},
               {"lagSeconds", 1.5}, {"pending", 3}, {"applied", 120}, {"conflicts", 0}};
