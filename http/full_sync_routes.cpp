@@ -99,6 +99,20 @@ std::optional<std::string> parse_cancel(const Request& q, JsonErrors& errs) {
   return reason.value_or("");
 }
 
+// The host an admin knows a node by, as the panel's server list shows it ("Server B
+// (192.168.0.114)"): a peer's actor address; for this node the first listen address that
+// is not a wildcard; null when there is none.
+json node_address(const Config& config, const PeerStatus& p) {
+  auto concrete = [](const HostPort& hp) { return !hp.host.empty() && hp.host != "0.0.0.0" && hp.host != "::"; };
+  if (p.local) {
+    for (const HostPort* hp : {&config.http_listen, &config.actor_listen})
+      if (concrete(*hp)) return hp->host;
+    return nullptr;
+  }
+  const PeerConfig* peer = config.find_peer(p.id);
+  return peer && concrete(peer->actor) ? json(peer->actor.host) : json(nullptr);
+}
+
 }  // namespace
 
 void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
@@ -180,8 +194,8 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     if (!peers.ok()) return Response::error(503, peers.error().message);
     json nodes = json::array();
     for (const auto& p : *peers) {
-      json n = {{"id", p.id}, {"name", p.name}, {"local", p.local},
-                {"reachable", p.reachable}, {"detail", p.detail}};
+      json n = {{"id", p.id}, {"name", p.name}, {"address", node_address(config, p)},
+                {"local", p.local}, {"reachable", p.reachable}, {"detail", p.detail}};
       // What a start request gets for the options it leaves out (the panel's form
       // starts from these, so a node set not to compress or verify is not overridden).
       if (p.local)

@@ -44,6 +44,11 @@ export async function run(browser, say) {
   const r0 = await refreshes(page);
   await until(async () => (await refreshes(page)) >= r0 + 3, '3 refreshes');
   check(await page.evaluate(() => !document.querySelector('input[name=server]:checked')), 'nothing is chosen for the admin');
+  // Each server with its address, as in the plan's mock-up ("Server A (192.168.0.112)").
+  const rowA = await text(page, 'li.server[data-node="a"] label');
+  check(rowA.includes('Server A (127.0.0.1)'), `the peer's row shows its address: "${rowA}"`);
+  const rowB = await text(page, 'li.server[data-node="b"] label');
+  check(rowB.includes('Server B (127.0.0.1)') && rowB.includes('[Local]'), `this node's row: "${rowB}"`);
 
   // Keyboard only: Tab to the server, Space to choose it; Tab to the direction group,
   // arrow to "Push".

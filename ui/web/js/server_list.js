@@ -14,14 +14,15 @@ export function createServerList(onChange) {
     const input = h('input', { type: 'radio', name: 'server', id, value: node.id,
                                onchange: () => { selected = node.id; onChange(selected); } });
     const name = h('span', { class: 'server-name' });
+    const address = h('span', { class: 'muted server-address' });
     const tag = h('span', { class: 'tag' }, '[Local]');
     const dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
     const dotText = h('span', { class: 'visually-hidden' });
     const detail = h('span', { class: 'muted server-detail' });
     const li = h('li', { class: 'server', dataset: { node: node.id } },
-      input, h('label', { for: id }, dot, dotText, name, tag, detail));
+      input, h('label', { for: id }, dot, dotText, name, address, tag, detail));
     list.appendChild(li);
-    const r = { li, input, name, tag, dot, dotText, detail };
+    const r = { li, input, name, address, tag, dot, dotText, detail };
     rows.set(node.id, r);
     return r;
   }
@@ -32,6 +33,7 @@ export function createServerList(onChange) {
       seen.add(node.id);
       const r = rows.get(node.id) || row(node);
       setText(r.name, node.name || node.id);
+      setText(r.address, node.address ? ` (${node.address})` : '');
       r.tag.hidden = !node.local;
       // This node is the other end of every sync, so it cannot be the selected server.
       r.input.disabled = Boolean(node.local);
