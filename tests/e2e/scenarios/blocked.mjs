@@ -19,6 +19,9 @@ export async function run(browser, say) {
   check(alertText.includes('Do not clear the session'), 'the advice says not to clear it');
   await screenshot(page, 'progress-blocked');
   const id = (await page.getAttribute('#progress-detail', 'href')).replace('#/history/', '');
+  // Recent Syncs says it in words too, not only by the ring's colour.
+  await until(async () => (await page.locator(`#recent-list [data-session="${id}"] .stalled-tag`).count()) > 0,
+    'the stalled tag in Recent Syncs', 10000);
   await page.waitForSelector('#progress[data-state="succeeded"]', { timeout: 40000 });
   check(await page.isHidden('#progress-alert'), 'the alert went away once the sync finished');
   await waitSessionState(b, id, ['succeeded'], 10000);

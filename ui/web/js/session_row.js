@@ -17,6 +17,8 @@ export function sessionLink(s, now = Date.now()) {
   return h('a', { class: 'session-link', href: `#/history/${encodeURIComponent(s.id)}`, dataset: { session: s.id, state: s.state } },
     statusBadge(s.state, s.stalled),
     h('span', { class: 'flow' }, flow(s)),
+    // In words, not only the ring's colour: a stalled sync is what the admin must act on.
+    s.stalled ? h('span', { class: 'pill warning stalled-tag', 'aria-hidden': 'true' }, 'stalled') : null,
     h('time', { class: 'when muted', datetime: s.startedAt || '' }, ago(s.finishedAt || s.startedAt, now)));
 }
 
