@@ -24,6 +24,8 @@ export async function run(browser, say) {
 
   await page.click('#start');
   await page.waitForSelector('#progress:not([hidden])');
+  await page.click('#progress-log summary');  // the detailed log, open while the sync runs
+  const serverLines = [];                      // its session-log lines, sampled while running
   const steps = [];
   const percents = [];
   let midShot = false;
@@ -33,6 +35,7 @@ export async function run(browser, say) {
     const pct = parseInt(await text(page, '#progress-percent'), 10);
     if (step && steps[steps.length - 1] !== step) steps.push(step);
     if (Number.isFinite(pct)) percents.push(pct);
+    if (state === 'running') serverLines.push(await page.locator('#progress-log .server-log li').count());
     // The transfer, once its bytes are known: "0.12 MB / 0.80 MB · 0.50 MB/s".
     const bytes = !midShot && state === 'running' && /Transferring/.test(step) ? await text(page, '#progress-bytes') : '';
     if (/^\d+\.\d+ MB \/ \d+\.\d+ MB · \d+\.\d+ MB\/s$/.test(bytes) && pct > 0) {
@@ -63,7 +66,8 @@ export async function run(browser, say) {
   check(steps.some((s) => /^Step \d of 5: Restoring… \(public\./.test(s)), `restore names its table: ${JSON.stringify(steps)}`);
   check(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `the bar never goes back: ${percents.join(',')}`);
 
-  await page.click('#progress-log summary');
+  check(serverLines.length > 0 && Math.max(...serverLines) > Math.min(...serverLines),
+    `the open session log gained lines while the sync ran: ${[...new Set(serverLines)].join(',')}`);
   const logLines = await page.locator('#observed-log li').count();
   check(logLines >= 3, `the detailed log lists the steps (${logLines} lines)`);
   await screenshot(page, 'progress-done');

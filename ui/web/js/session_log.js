@@ -52,6 +52,8 @@ export function createSessionLog() {
         : p.stalled && p.blockedBy ? ` — held up: ${p.blockedBy}`
         : p.stalled ? ' — no progress for a while' : '';
       append(seen, [h('li', {}, `${new Date().toLocaleTimeString()} ${p.currentStep || p.phase} (${Math.floor(p.progress || 0)}%)${bytes}${extra}`)]);
+      // An open log follows the session: its own lines are read again at each new step.
+      if (details.open && id) loadServerLog(id);
     },
     loadServerLog,
   };
