@@ -119,7 +119,9 @@ void notify(Self* self, const std::string& session_json) {
     log::error("notify") << "cannot read the ended session: " << s.error().describe();
     return;
   }
-  auto n = make_notification(*s, st.ctx->node_id());
+  NodeNames names{{st.ctx->node_id(), st.ctx->config.node.name}};
+  for (const auto& p : st.ctx->config.peers) names[p.id] = p.name;
+  auto n = make_notification(*s, st.ctx->node_id(), names);
   if (!n.ok()) {
     log::warn("notify") << n.error().describe();
     return;

@@ -27,21 +27,33 @@ std::string error_of(const Session& s) {
   return {};
 }
 
+std::string name_of(const NodeNames& names, const std::string& id) {
+  auto it = names.find(id);
+  return it == names.end() || it->second.empty() ? id : it->second;
+}
+
+// "Server A (a)", or just "a" when it has no other name.
+std::string labelled(const NodeNames& names, const std::string& id) {
+  std::string name = name_of(names, id);
+  return name == id ? id : name + " (" + id + ")";
+}
+
 nlohmann::json time_or_null(TimeMs ms) {
   if (ms <= 0) return nullptr;
   return iso_utc(ms);
 }
 
-std::string text_of(const Session& s, const std::string& node_id, const std::string& error) {
+std::string text_of(const Session& s, const std::string& node_id, const std::string& error,
+                    const NodeNames& names) {
   std::ostringstream out;
-  out << "Full sync " << s.id << " " << to_string(s.state) << " (reported by node " << node_id
-      << ").\n\n";
+  out << "Full sync " << s.id << " " << to_string(s.state) << " (reported by node "
+      << labelled(names, node_id) << ").\n\n";
   auto line = [&](const char* label, const std::string& value) {
     out << label << (value.empty() ? "-" : value) << "\n";
   };
   line("Direction: ", to_string(s.direction));
-  line("Source:    ", s.source);
-  line("Target:    ", s.target);
+  line("Source:    ", labelled(names, s.source));
+  line("Target:    ", labelled(names, s.target));
   line("State:     ", to_string(s.state));
   line("Phase:     ", to_string(s.phase));
   line("Started:   ", iso_utc(started_at(s)));
@@ -69,7 +81,8 @@ const char* notification_event(State outcome) {
 
 std::string iso_utc(TimeMs ms) { return iso_utc_ms(ms); }
 
-Result<Notification> make_notification(const Session& s, const std::string& node_id) {
+Result<Notification> make_notification(const Session& s, const std::string& node_id,
+                                       const NodeNames& names) {
   const char* event = notification_event(s.state);
   if (!event)
     return make_error("not_terminal", "session " + s.id + " has not ended (state " +
@@ -82,6 +95,8 @@ Result<Notification> make_notification(const Session& s, const std::string& node
             {"direction", to_string(s.direction)},
             {"source", s.source},
             {"target", s.target},
+            {"sourceName", name_of(names, s.source)},
+            {"targetName", name_of(names, s.target)},
             {"state", to_string(s.state)},
             {"phase", to_string(s.phase)},
             {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
@@ -90,9 +105,11 @@ Result<Notification> make_notification(const Session& s, const std::string& node
             {"bytes", s.progress(Phase::transfer).bytes_done},
             {"rows", s.progress(Phase::backup).rows_done},
             {"node", node_id}};
-  n.subject = "[tandem] Full sync " + std::string(to_string(s.state)) + ": " +
-              to_string(s.direction) + " " + s.source + " -> " + s.target + " (" + s.id + ")";
-  n.text = text_of(s, node_id, error);
+  // "Server A -> Server B", ASCII around the names, so that a subject with plain names
+  // needs no MIME encoding.
+  n.subject = "[tandem] Full sync " + std::string(to_string(s.state)) + ": " + name_of(names, s.source) +
+              " -> " + name_of(names, s.target) + " (" + to_string(s.direction) + ", " + s.id + ")";
+  n.text = text_of(s, node_id, error, names);
   return n;
 }
 

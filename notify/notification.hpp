@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 
 #include "base/result.hpp"
@@ -31,9 +32,14 @@ struct Notification {
 // that is not terminal.
 const char* notification_event(State outcome);
 
-// The notification `node_id` sends for `s`. Error "not_terminal" for a session that has
-// not ended: only an ended session is news.
-Result<Notification> make_notification(const Session& s, const std::string& node_id);
+// Node id -> the name admins know it by ("b" -> "Server B"), from the config.
+using NodeNames = std::map<std::string, std::string>;
+
+// The notification `node_id` sends for `s`, naming nodes as `names` does (ids without a
+// name stay ids). Error "not_terminal" for a session that has not ended: only an ended
+// session is news.
+Result<Notification> make_notification(const Session& s, const std::string& node_id,
+                                       const NodeNames& names = {});
 
 // "2026-11-25T12:00:00.123Z"; empty for 0 (unknown).
 std::string iso_utc(TimeMs ms);

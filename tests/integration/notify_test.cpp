@@ -175,7 +175,7 @@ TEST(NotifyDaemons, SucceededPullNotifiesEachNodesAdmins) {
   ASSERT_TRUE(sink_b.wait_for(1, seconds(15))) << n.b->log();
   auto mail = sink_b.mails()[0];
   EXPECT_EQ(mail.to, std::vector<std::string>{"admin@b.test"});
-  EXPECT_NE(mail.data.find("Subject: [tandem] Full sync succeeded: pull a -> b (" + id + ")"),
+  EXPECT_NE(mail.data.find("Subject: [tandem] Full sync succeeded: Server A -> Server B (pull, " + id + ")"),
             std::string::npos)
       << mail.data;
 

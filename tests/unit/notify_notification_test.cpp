@@ -46,7 +46,8 @@ TEST(NotifyMessage, SucceededBodyCarriesEveryField) {
   EXPECT_EQ(j["bytes"], 987'654);
   EXPECT_EQ(j["rows"], 4'321);
   EXPECT_EQ(j["node"], "b");
-  EXPECT_EQ(j.size(), 13u) << j.dump();
+  EXPECT_EQ(j["sourceName"], "a") << "no names given: the ids";
+  EXPECT_EQ(j.size(), 15u) << j.dump();
 }
 
 TEST(NotifyMessage, FailedCarriesTheErrorInBodySubjectAndText) {
@@ -57,11 +58,24 @@ TEST(NotifyMessage, FailedCarriesTheErrorInBodySubjectAndText) {
   EXPECT_EQ(n->body["event"], "full_sync.failed");
   EXPECT_EQ(n->body["error"], s.last_error);
   EXPECT_NE(n->subject.find("failed"), std::string::npos) << n->subject;
-  EXPECT_NE(n->subject.find("a -> b"), std::string::npos) << n->subject;
+  EXPECT_NE(n->subject.find("a -> b (pull, "), std::string::npos) << n->subject;
   EXPECT_NE(n->subject.find(s.id), std::string::npos) << n->subject;
   EXPECT_NE(n->text.find("Error:     " + s.last_error), std::string::npos) << n->text;
   EXPECT_NE(n->text.find("Rows:      4321"), std::string::npos) << n->text;
   EXPECT_NE(n->text.find("node b"), std::string::npos) << n->text;
+}
+
+// Named as the panel names them, with the ids kept beside the names.
+TEST(NotifyMessage, NodesAreNamedAsTheConfigNamesThem) {
+  Session s = ended(State::succeeded);
+  auto n = make_notification(s, "b", {{"a", "Server A"}, {"b", "Server B"}});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->subject, "[tandem] Full sync succeeded: Server A -> Server B (pull, fs-00000000000000ab)");
+  EXPECT_EQ(n->body["sourceName"], "Server A");
+  EXPECT_EQ(n->body["targetName"], "Server B");
+  EXPECT_EQ(n->body["source"], "a") << "ids stay for machines";
+  EXPECT_NE(n->text.find("Source:    Server A (a)"), std::string::npos) << n->text;
+  EXPECT_NE(n->text.find("reported by node Server B (b)"), std::string::npos) << n->text;
 }
 
 TEST(NotifyMessage, CancelledNamesWhoCancelled) {
