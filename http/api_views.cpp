@@ -49,7 +49,9 @@ json progress_json(const SessionView& v) {
           {"bytesTransferred", p.bytes_done},
           {"totalBytes", p.bytes_total},
           {"transferSpeed", v.transfer_speed_bps},
-          {"estimatedTimeRemaining", v.eta_s >= 0 ? json(v.eta_s) : json(nullptr)},
+          // Unknown (null) while no rate is known; nothing remains once it succeeded.
+          {"estimatedTimeRemaining", v.eta_s >= 0 ? json(v.eta_s)
+                                     : s.state == State::succeeded ? json(0) : json(nullptr)},
           {"currentStep", current_step(v)},
           {"subStep", v.working_on.empty() ? json(nullptr) : json(v.working_on)},
           {"state", api_state(s.state)},

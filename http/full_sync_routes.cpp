@@ -156,8 +156,9 @@ void add_full_sync_routes(Router& router, NodeApi& node, const Config& config) {
     if (!reason->empty()) why += ": " + *reason;
     auto st = node.cancel(id, why);
     if (!st.ok()) {
-      int code = st.error().message.rfind("unknown session", 0) == 0 ? 404 : 409;
-      return Response::error(code, st.error().message, "id");
+      if (st.error().message.rfind("unknown session", 0) == 0) return Response::error(404, st.error().message, "id");
+      // Every 409 names the session it is about (SPEC).
+      return Response::json(409, {{"error", st.error().message}, {"field", "id"}, {"sessionId", id}});
     }
     return Response::json(202, {{"success", true}, {"sessionId", id}, {"message", "cancel requested"}});
   });

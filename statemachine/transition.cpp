@@ -48,9 +48,10 @@ Transition fail(const Session& s, const std::string& reason, TimeMs now) {
 // Policy::max_peer_retries retries went by without real progress.
 Transition retry_or_fail(const Session& s, const std::string& reason, TimeMs now,
                          const Policy& policy) {
-  if (s.peer_retries >= policy.max_peer_retries)
-    return fail(s, "gave up after " + std::to_string(s.peer_retries) + " retries: " + reason,
-                now);
+  if (s.peer_retries >= policy.max_peer_retries) {
+    const char* retries = s.peer_retries == 1 ? " retry: " : " retries: ";
+    return fail(s, "gave up after " + std::to_string(s.peer_retries) + retries + reason, now);
+  }
   Transition t{s, {}};
   if (s.state == State::running) stop_work(s, t.effects);  // while waiting, nothing runs
   t.next.state = State::waiting_peer;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/app_transaction.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/support/tandem_node.hpp"
 
 namespace tandem::test {
@@ -84,6 +85,19 @@ TEST(Panel, TheFormStartsFromTheNodesOwnSettings) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
 }
 
+// a's config also lists a peer c whose tandemd never runs; a gives up on a peer after
+// one retry, so the push to c fails within seconds.
+TEST(Panel, PushesFromThePanelOneThatSucceedsAndOneThatSaysWhyItFailed) {
+  TwoNodes n(kScale, false);
+  const std::string nowhere = "127.0.0.1:" + std::to_string(free_tcp_port());
+  n.a->config()["peers"].push_back({{"id", "c"}, {"name", "Server C"}, {"actor", nowhere}, {"http", nowhere}});
+  n.a->config()["full_sync"]["peer_retry_limit"] = 1;
+  n.a->start();
+  n.b->start();
+  run_scenario("push_failure", n);
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a)) << "the first push reached b";
+}
+
 TEST(Panel, CancelAsksForConfirmationAndLeavesTheTargetAsItWas) {
   TwoNodes n(kScale);
   const auto before = TwoNodes::fingerprint(n.db_b);
@@ -102,15 +116,20 @@ TEST(Panel, ARestoreHeldUpByALockSaysByWhomThenFinishes) {
   EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
 }
 
-// Periodic sync every second; an application transaction on b holds the product a's
-// change must update, for as long as the scenario looks at b's Periodic Sync page.
-TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
-  TwoNodes n(kScale, false);
+// Both nodes started with periodic sync every second, b made equal to a by a pull.
+void start_equal_with_periodic_sync(TwoNodes& n) {
   for (auto* node : {n.a.get(), n.b.get()}) node->config()["sync"]["periodic_interval_s"] = 1;
   n.a->start();
   n.b->start();
   std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
   ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+}
+
+// Periodic sync every second; an application transaction on b holds the product a's
+// change must update, for as long as the scenario looks at b's Periodic Sync page.
+TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
+  TwoNodes n(kScale, false);
+  ASSERT_NO_FATAL_FAILURE(start_equal_with_periodic_sync(n));
   AppTransaction app(n.db_b, "SELECT * FROM products WHERE id = 3 FOR UPDATE");
   n.db_a.exec("UPDATE products SET price = price + 1 WHERE id = 3");
   run_scenario("periodic_blocked", n);
@@ -123,11 +142,7 @@ TEST(Panel, APeriodicRoundHeldUpByALockSaysByWhom) {
 // the conflict is resolved, recorded, and b's Periodic Sync page lists it.
 TEST(Panel, PeriodicSyncListsTheConflictsItResolved) {
   TwoNodes n(kScale, false);
-  for (auto* node : {n.a.get(), n.b.get()}) node->config()["sync"]["periodic_interval_s"] = 1;
-  n.a->start();
-  n.b->start();
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
-  ASSERT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << n.b->log();
+  ASSERT_NO_FATAL_FAILURE(start_equal_with_periodic_sync(n));
   for (auto* node : {n.a.get(), n.b.get()}) ASSERT_EQ(node->post("/api/admin/sync/periodic/pause").status, 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a running round ends
   n.db_a.exec("UPDATE products SET name = 'a wrote first' WHERE id = 5");

@@ -34,8 +34,11 @@ class FakeNode : public NodeApi {
   }
   Status cancel(const std::string& id, const std::string& reason) override {
     cancelled.push_back(id + " | " + reason);
-    for (const auto& v : known)
-      if (v.session.id == id) return ok_status();
+    for (const auto& v : known) {
+      if (v.session.id != id) continue;
+      if (is_terminal(v.session.state)) return make_error("not_running", "session " + id + " has no running job here; use clear-stuck");
+      return ok_status();
+    }
     return make_error("unknown_session", "unknown session " + id);
   }
   Result<std::vector<PeerStatus>> peers() override {

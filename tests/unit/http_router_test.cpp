@@ -156,6 +156,19 @@ TEST_F(ApiRoutes, CancelTakesAnOptionalReason) {
   EXPECT_EQ(body(bad)["field"], "reason");
 }
 
+TEST_F(ApiRoutes, AnEndedSessionHasNothingRemainingAndItsCancelNamesIt) {
+  SessionView done;
+  done.session.id = "fs-done";
+  done.session.state = State::succeeded;
+  node.known.push_back(done);
+  auto progress = call("GET", "/api/sync/backup-progress", "", "Bearer long-random-string", {{"sessionId", "fs-done"}});
+  ASSERT_EQ(progress.status, 200) << progress.body;
+  EXPECT_EQ(body(progress)["estimatedTimeRemaining"], 0) << progress.body;
+  auto cancel = call("POST", "/api/admin/sync/full-sync/fs-done/cancel");
+  EXPECT_EQ(cancel.status, 409);
+  EXPECT_EQ(body(cancel)["sessionId"], "fs-done") << cancel.body;
+}
+
 TEST_F(ApiRoutes, TokenGuardsEveryApiRoute) {
   for (const auto& route : router.describe()) {
     auto space = route.find(' ');

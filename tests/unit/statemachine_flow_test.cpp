@@ -123,7 +123,7 @@ TEST(StatemachineFlow, RetryableFailureUsesTheSameBudget) {
   const Transition second = step(first.next, Failed{"could not serialize access", true}, 91000,
                                  policy);
   EXPECT_EQ(second.next.state, State::failed);
-  EXPECT_EQ(second.next.last_error, "gave up after 1 retries: could not serialize access");
+  EXPECT_EQ(second.next.last_error, "gave up after 1 retry: could not serialize access");
 }
 
 TEST(StatemachineFlow, PeerBackReentersPhaseWithNewAttemptAndProgressRefillsRetries) {
