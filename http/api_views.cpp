@@ -36,6 +36,17 @@ std::string current_step(const SessionView& v) {
   return text;
 }
 
+// Bytes/s of the transfer: live while it runs, its average once it finished (the plan's
+// transferSpeed column); null before it starts.
+json transfer_speed(const SessionView& v) {
+  const Session& s = v.session;
+  const auto& t = s.progress(Phase::transfer);
+  if (s.phase == Phase::transfer && !is_terminal(s.state) && v.transfer_speed_bps > 0) return v.transfer_speed_bps;
+  if (t.started_at > 0 && t.finished_at > t.started_at)
+    return static_cast<double>(t.bytes_done) * 1000.0 / static_cast<double>(t.finished_at - t.started_at);
+  return nullptr;
+}
+
 }  // namespace
 
 json progress_json(const SessionView& v) {
@@ -79,6 +90,7 @@ json session_summary_json(const SessionView& v) {
           {"finishedAt", iso_time(s.finished_at)},
           {"bytes", transfer.bytes_done ? transfer.bytes_done : backup.bytes_done},
           {"rows", backup.rows_done},
+          {"transferSpeed", transfer_speed(v)},
           {"stalled", v.stalled},
           {"blockedBy", v.blocked_by.empty() ? json(nullptr) : json(v.blocked_by)},
           {"error", s.last_error.empty() ? json(nullptr) : json(s.last_error)}};

@@ -82,6 +82,8 @@ export async function run(browser, say) {
 
   await page.click('a[data-view="history"]');
   await page.waitForSelector(`#history-list [data-session="${id}"][data-state="succeeded"]`);
+  const historyRow = await text(page, `#history-list li:has([data-session="${id}"])`);
+  check(/MB at \d+\.\d+ MB\/s/.test(historyRow), `the history row gives the transfer's speed: ${historyRow}`);
   await page.click(`#history-list [data-session="${id}"]`);
   await page.waitForSelector('table.phases tbody tr');
   check(await page.locator('table.phases tbody tr').count() === 5, 'the detail lists the 5 phases');

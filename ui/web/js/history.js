@@ -5,7 +5,7 @@
 import { h, fill, setText } from './dom.js';
 import { post } from './api.js';
 import { store, refresh, peerOf, nodeName } from './store.js';
-import { clock, elapsed, mb, stateInfo } from './format.js';
+import { clock, elapsed, mb, speed, stateInfo } from './format.js';
 import { sessionLink, signature } from './session_row.js';
 
 const STATES = ['succeeded', 'failed', 'cancelled', 'running', 'queued'];
@@ -61,7 +61,7 @@ export function createHistoryPage() {
     if (s === sig) return;
     sig = s;
     fill(list, shown.length ? shown.map((x) => h('li', { class: 'history-row' }, sessionLink(x),
-      h('span', { class: 'facts muted' }, `${clock(x.startedAt)} · ${elapsed(x.startedAt, x.finishedAt)} · ${mb(x.bytes)} · ${x.rows ?? 0} rows · ${x.id}`)))
+      h('span', { class: 'facts muted' }, `${clock(x.startedAt)} · ${elapsed(x.startedAt, x.finishedAt)} · ${mb(x.bytes)}${x.transferSpeed ? ` at ${speed(x.transferSpeed)}` : ''} · ${x.rows ?? 0} rows · ${x.id}`)))
       : h('li', { class: 'muted' }, 'No sessions match these filters.'));
   }
 

@@ -4,7 +4,7 @@
 import { h, fill } from './dom.js';
 import { get } from './api.js';
 import { flow, nodeName } from './store.js';
-import { clock, elapsed, mb, stateInfo } from './format.js';
+import { clock, elapsed, mb, speed, stateInfo } from './format.js';
 import { statusBadge } from './session_row.js';
 import { renderLogLines } from './session_log.js';
 import { whatToDo } from './advice.js';
@@ -54,7 +54,7 @@ export function createSessionDetail(id) {
         ['Started by', s.initiator ? nodeName(s.initiator) : null],
         ['Started', clock(s.startedAt)], ['Finished', s.finishedAt ? clock(s.finishedAt) : 'not yet'],
         ['Took', s.finishedAt ? elapsed(s.startedAt, s.finishedAt) : null],
-        ['Data', `${mb(s.bytes)}, ${s.rows ?? 0} rows`],
+        ['Data', `${mb(s.bytes)}, ${s.rows ?? 0} rows${s.transferSpeed ? `; transfer at ${speed(s.transferSpeed)}` : ''}`],
         ['Options', `${o.mode || 'merge'}, ${o.compressionEnabled ? 'compressed' : 'not compressed'}, ${o.verifyAfterSync ? 'verified' : 'not verified'}, via ${o.method || 'actor'}${o.bandwidthLimitMBps ? `, cap ${o.bandwidthLimitMBps} MB/s` : ''}`],
         ['Attempt', s.attempt != null ? String(s.attempt) : null],
         ['Cancel reason', s.cancelReason],
