@@ -265,6 +265,23 @@ TEST(FullSync, APushToAPeerThatIsDownWaitsAndGoesOnOnceItIsUp) {
   EXPECT_EQ(n.b->wait_finished(id).value("state", ""), "succeeded") << "the target knows it too";
 }
 
+// A crash of the source while it waits for its target loses nothing: the restarted
+// daemon goes on handing the push over.
+TEST(FullSync, APushWaitingForItsPeerSurvivesARestartOfTheSource) {
+  TwoNodes n(0.05, false);
+  n.a->start();
+  std::string id = started_id(n.a->start_full_sync("push", "b"));
+  ASSERT_FALSE(id.empty());
+  n.a->kill9();
+  n.a->start();
+  auto waiting = n.a->get("/api/sync/backup-progress?sessionId=" + id).json();
+  EXPECT_EQ(waiting.value("detailedState", ""), "waiting_peer") << waiting.dump();
+  n.b->start();
+  auto done = n.a->wait_finished(id, std::chrono::seconds(90));
+  ASSERT_EQ(done.value("state", ""), "succeeded") << done.dump() << n.a->log() << n.b->log();
+  EXPECT_EQ(TwoNodes::fingerprint(n.db_b), TwoNodes::fingerprint(n.db_a));
+}
+
 TEST(FullSync, APushToAPeerThatStaysDownFailsNamingWhy) {
   TwoNodes n(0.01, false);
   n.a->config()["full_sync"]["peer_retry_limit"] = 2;
