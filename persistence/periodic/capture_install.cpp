@@ -121,11 +121,12 @@ std::string trigger_function_sql(const pg::Connection& conn, const pg::TableInfo
   }
   return "CREATE OR REPLACE FUNCTION " + function_name(t) +
          "() RETURNS trigger LANGUAGE plpgsql"
-         // to_jsonb renders floats, intervals and timestamptz by these settings: pin them, so
-         // the application's session settings cannot make a captured value lossy or odd,
-         // nor one key look like two (a timestamptz key written in two time zones is one
-         // row; its log entries must compare equal, or a conflict goes unseen).
+         // to_jsonb renders floats, intervals, timestamptz and bytea by these settings: pin
+         // them, so the application's session settings cannot make a captured value lossy
+         // or odd, nor one key look like two (a timestamptz key written in two time zones
+         // is one row; its log entries must compare equal, or a conflict goes unseen).
          " SET extra_float_digits = 3 SET IntervalStyle = 'postgres' SET TimeZone = 'UTC'"
+         " SET bytea_output = 'hex'"
          " AS $tandem_capture$\nBEGIN\n"
          "  IF coalesce(current_setting('tandem.origin', true), '') <> '' THEN RETURN NULL; END IF;\n"
          "  IF TG_OP = 'DELETE' THEN\n" + exclude_check(t, "OLD") +

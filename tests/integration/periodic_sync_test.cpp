@@ -127,24 +127,24 @@ TEST_F(PeriodicSync, ConflictLastWriterWins) {
   EXPECT_GE(shown, 1u);
 }
 
-// A key that holds a timestamptz, written by applications whose sessions run in different
-// time zones: both mean the same row, so the conflict must be seen (were the keys compared
-// as each session prints them, each node would take the other's version and they would
-// stay apart for good).
-TEST_F(PeriodicSync, AConflictOnATimestampKeyIsSeenWhateverTheWritersTimeZone) {
+// A key that holds a timestamptz and a bytea, written by applications whose sessions
+// print them differently (time zone, bytea_output): both mean the same row, so the
+// conflict must be seen (were the keys compared as each session prints them, each node
+// would take the other's version and they would stay apart for good).
+TEST_F(PeriodicSync, AConflictOnATimestampKeyIsSeenWhateverTheWritersSessionSettings) {
   start_nodes("last_writer_wins",
-              "CREATE TABLE public.readings (taken_at timestamptz, sensor int, value int NOT NULL,"
+              "CREATE TABLE public.readings (taken_at timestamptz, sensor bytea, value int NOT NULL,"
               " PRIMARY KEY (taken_at, sensor));"
-              "INSERT INTO public.readings VALUES ('2026-01-01 09:00:00+00', 1, 10)");
+              "INSERT INTO public.readings VALUES ('2026-01-01 09:00:00+00', 'hi'::bytea, 10)");
   ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/pause").status, 200);
   ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/pause").status, 200);
   std::this_thread::sleep_for(milliseconds(1500));  // let a running round end
-  n_->db_a.exec("SET TimeZone = 'Asia/Tokyo'; UPDATE readings SET value = 11 WHERE sensor = 1");
+  n_->db_a.exec("SET TimeZone = 'Asia/Tokyo'; SET bytea_output = 'escape'; UPDATE readings SET value = 11");
   std::this_thread::sleep_for(milliseconds(50));
-  n_->db_b.exec("SET TimeZone = 'America/New_York'; UPDATE readings SET value = 12 WHERE sensor = 1");
+  n_->db_b.exec("SET TimeZone = 'America/New_York'; UPDATE readings SET value = 12");
   n_->a->post("/api/admin/sync/periodic/resume");
   n_->b->post("/api/admin/sync/periodic/resume");
-  const std::string value = "SELECT value FROM readings WHERE sensor = 1";
+  const std::string value = "SELECT value FROM readings";
   ASSERT_TRUE(wait_until([&] { return n_->db_a.scalar(value) == n_->db_b.scalar(value); }, seconds(20),
                          milliseconds(200)))
       << "a holds " << n_->db_a.scalar(value) << ", b holds " << n_->db_b.scalar(value);
