@@ -490,9 +490,9 @@ caf::behavior job_manager(Self* self, NodeContextPtr ctx, std::map<std::string, 
         std::string error;
         Session s = parse_session(split_backup_request(body).session_json, error);
         if (!error.empty() || !peer_may(self, client, s, true)) {
-          rp.deliver(backup_status{"refused", 0, 0, 0, 0, {}, "not a session of yours: " + error, {}, {}, {}});
+          rp.deliver(backup_state("refused", "not a session of yours: " + error));
         } else if (!take_lock(self, s.id)) {
-          rp.deliver(backup_status{"failed", 0, 0, 0, 0, {}, "busy with " + *self->state.lock, {}, {}, {}});
+          rp.deliver(backup_state("failed", "busy with " + *self->state.lock));
         } else {
           ensure_source_job(self, s);
           rp.delegate(self->state.jobs.at(s.id), backup_atom::value, body);

@@ -68,12 +68,21 @@ struct backup_status {
   std::string probe_verdict;  // state "probed": the source's verdict on the range probe (JSON)
   std::string activity;         // state "running": the backup's last activity report kind
   std::string activity_detail;  // and its detail (worker_report, is_activity)
+  std::string table;            // state "running": the table the backup is at
 };
+// A status that carries only its state (and why): "running" before any figure, "gone",
+// "refused", "failed".
+inline backup_status backup_state(std::string state, std::string error = {}) {
+  backup_status b;
+  b.state = std::move(state);
+  b.error = std::move(error);
+  return b;
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backup_status& x) {
   return f(caf::meta::type_name("tandem::backup_status"), x.state, x.bytes_done, x.bytes_total,
            x.rows_done, x.rows_total, x.manifest_json, x.error, x.probe_verdict, x.activity,
-           x.activity_detail);
+           x.activity_detail, x.table);
 }
 
 // The answer to chunk: the stored bytes of one chunk and its checksum.

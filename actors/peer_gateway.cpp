@@ -74,7 +74,7 @@ caf::behavior peer_endpoint(caf::event_based_actor* self, caf::actor manager, st
         return pass(self, ok(t), "push", client, refused, manager, a, client, session);
       },
       [=](backup_atom a, const std::string& t, const std::string& session) {
-        return pass(self, ok(t), "backup", client, backup_status{"refused", 0, 0, 0, 0, {}, "bad token", {}, {}, {}},
+        return pass(self, ok(t), "backup", client, backup_state("refused", "bad token"),
                     manager, a, client, session);
       },
       [=](chunk_atom a, const std::string& t, const std::string& id, std::uint64_t index) {

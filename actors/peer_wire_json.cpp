@@ -62,7 +62,8 @@ std::string backup_status_to_json(const backup_status& b) {
   return json{{"state", b.state},         {"bytesDone", b.bytes_done}, {"bytesTotal", b.bytes_total},
               {"rowsDone", b.rows_done},  {"rowsTotal", b.rows_total}, {"manifest", b.manifest_json},
               {"error", b.error},         {"probeVerdict", b.probe_verdict},
-              {"activity", b.activity},   {"activityDetail", b.activity_detail}}
+              {"activity", b.activity},   {"activityDetail", b.activity_detail},
+              {"table", b.table}}
       .dump();
 }
 
@@ -81,6 +82,7 @@ Result<backup_status> backup_status_from_json(const std::string& text) {
     b.probe_verdict = j->value("probeVerdict", "");
     b.activity = j->value("activity", "");  // absent from an older peer
     b.activity_detail = j->value("activityDetail", "");
+    b.table = j->value("table", "");
     return b;
   } catch (const json::exception& e) {
     return make_error("peer_http", std::string("the peer's backup status: ") + e.what());

@@ -225,6 +225,7 @@ backup_status status_of(Self* self) {
     b.rows_total = st.last.rows_total;
     b.activity = st.activity.kind;
     b.activity_detail = st.activity.detail;
+    if (st.last.kind == "progress") b.table = st.last.detail;  // its worker's report names it
   }
   return b;
 }
@@ -310,7 +311,7 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
         auto& st = self->state;
         st.last_contact = steady_clock::now();
         st.target_seen = true;
-        if (is_terminal(st.s.state)) return backup_status{"gone", 0, 0, 0, 0, {}, "session ended", {}, {}, {}};
+        if (is_terminal(st.s.state)) return backup_state("gone", "session ended");
         auto request = split_backup_request(body);
         auto target_view = session_from_json(nlohmann::json::parse(request.session_json, nullptr, false));
         if (target_view.ok() && target_view->attempt > st.s.attempt) record(self, *target_view, "mirror(backup)");
@@ -318,16 +319,17 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
         if (!st.manifest && !request.probe_json.empty() && (idle || st.probing)) {
           // The target asks whether its digest can pay before it computes it.
           if (!st.probe_verdict.empty()) {
-            backup_status b{"probed", 0, 0, 0, 0, {}, {}, st.probe_verdict, {}, {}};
+            backup_status b = backup_state("probed");
+            b.probe_verdict = st.probe_verdict;
             return b;
           }
           if (!st.probing) {
             st.probing = true;
             spawn_worker(self, WorkerTask::judge_probe, request.probe_json);
           }
-          return backup_status{"running", 0, 0, 0, 0, {}, {}, {}, {}, {}};
+          return backup_state("running");
         }
-        if (st.probing) return backup_status{"running", 0, 0, 0, 0, {}, {}, {}, {}, {}};
+        if (st.probing) return backup_state("running");
         if (!st.manifest && idle) start_backup(self, request.digest_json);
         return status_of(self);
       },

@@ -116,6 +116,15 @@ void publish_view(Self* self, bool force) {
   self->send(st.manager, progress_atom::value, view_to_json(v).dump());
 }
 
+// The sub-step shown with the step (SessionView::working_on): a new table is news even
+// when no counter moved.
+void show_working_on(Self* self, const std::string& table) {
+  auto& st = self->state;
+  if (table == st.working_on) return;
+  st.working_on = table;
+  publish_view(self, true);
+}
+
 // The source keeps a copy of the session (its history and API answer from it).
 void mirror(Self* self, bool force) {
   auto& st = self->state;
@@ -324,6 +333,7 @@ void poll_backup(Self* self) {
             if (b.state == "running") {
               apply(self, Progress{Phase::backup, b.bytes_done, b.bytes_total, b.rows_done,
                                    b.rows_total});
+              show_working_on(self, b.table);
               on_activity(self, b.activity, b.activity_detail);
               self->delayed_send(self, milliseconds(st.ctx->backup_poll_interval_ms),
                                  tick_atom::value, attempt);
@@ -552,6 +562,7 @@ void on_activity(Self* self, const std::string& kind, const std::string& detail)
 
 void on_report(Self* self, const worker_report& r);
 
+
 void on_report_impl(Self* self, const worker_report& r) {
   auto& st = self->state;
   if (r.attempt != st.s.attempt || r.phase != to_string(st.s.phase)) return;  // stale
@@ -560,10 +571,8 @@ void on_report_impl(Self* self, const worker_report& r) {
   auto phase = st.s.phase;
   if (r.kind == "progress") {
     if (st.s.state != State::running) return;
-    const bool moved_on = r.detail != st.working_on;
-    st.working_on = r.detail;
     apply(self, Progress{phase, r.bytes_done, r.bytes_total, r.rows_done, r.rows_total});
-    if (moved_on) publish_view(self, true);  // a new table is news even without new bytes
+    show_working_on(self, r.detail);
     return;
   }
   st.worker = nullptr;

@@ -64,6 +64,7 @@ export async function run(browser, say) {
   check(order.every((n, i) => i === 0 || n >= order[i - 1]), `steps move forward: ${order}`);
   // The sub-step: the table a phase is at.
   check(steps.some((s) => /^Step \d of 5: Restoring… \(public\./.test(s)), `restore names its table: ${JSON.stringify(steps)}`);
+  check(steps.some((s) => /^Step 1 of 5: Backing up… \(public\./.test(s)), `the source's backup names its table: ${JSON.stringify(steps)}`);
   check(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `the bar never goes back: ${percents.join(',')}`);
 
   check(serverLines.length > 0 && Math.max(...serverLines) > Math.min(...serverLines),
