@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include "tests/support/app_transaction.hpp"
@@ -33,6 +36,21 @@ class PeriodicSync : public ::testing::Test {
     auto id = n_->b->start_full_sync("pull", "a").json().value("sessionId", "");
     ASSERT_EQ(n_->b->wait_finished(id).value("state", ""), "succeeded") << n_->b->log();
     ASSERT_TRUE(converged(seconds(5)));
+  }
+
+  // Writes made on both nodes while periodic sync is paused on both, so that they meet as
+  // a conflict in the first rounds after; each write runs 50 ms after the one before it,
+  // in order (the later one wins under last_writer_wins).
+  void while_paused(const std::vector<std::pair<PgSandbox*, std::string>>& writes) {
+    ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/pause").status, 200);
+    ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/pause").status, 200);
+    std::this_thread::sleep_for(milliseconds(1500));  // let a running round end
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      if (i > 0) std::this_thread::sleep_for(milliseconds(50));
+      writes[i].first->exec(writes[i].second);
+    }
+    ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/resume").status, 200);
+    ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/resume").status, 200);
   }
 
   bool converged(milliseconds timeout) {
@@ -97,14 +115,8 @@ TEST_F(PeriodicSync, ABurstOfTenThousandChangesPerSideConverges) {
 
 TEST_F(PeriodicSync, ConflictLastWriterWins) {
   start_nodes();
-  ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/pause").status, 200);
-  ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/pause").status, 200);
-  std::this_thread::sleep_for(milliseconds(1500));  // let a running round end
-  n_->db_a.exec("UPDATE products SET name = 'a wrote first' WHERE id = 5");
-  std::this_thread::sleep_for(milliseconds(50));
-  n_->db_b.exec("UPDATE products SET name = 'b wrote last' WHERE id = 5");
-  n_->a->post("/api/admin/sync/periodic/resume");
-  n_->b->post("/api/admin/sync/periodic/resume");
+  ASSERT_NO_FATAL_FAILURE(while_paused({{&n_->db_a, "UPDATE products SET name = 'a wrote first' WHERE id = 5"},
+                                        {&n_->db_b, "UPDATE products SET name = 'b wrote last' WHERE id = 5"}}));
   ASSERT_TRUE(converged(seconds(20)));
   EXPECT_EQ(n_->db_a.scalar("SELECT name FROM products WHERE id = 5"), "b wrote last");
   // Every conflict is recorded and shown: each node's API lists what its table holds.
@@ -136,14 +148,9 @@ TEST_F(PeriodicSync, AConflictOnATimestampKeyIsSeenWhateverTheWritersSessionSett
               "CREATE TABLE public.readings (taken_at timestamptz, sensor bytea, value int NOT NULL,"
               " PRIMARY KEY (taken_at, sensor));"
               "INSERT INTO public.readings VALUES ('2026-01-01 09:00:00+00', 'hi'::bytea, 10)");
-  ASSERT_EQ(n_->a->post("/api/admin/sync/periodic/pause").status, 200);
-  ASSERT_EQ(n_->b->post("/api/admin/sync/periodic/pause").status, 200);
-  std::this_thread::sleep_for(milliseconds(1500));  // let a running round end
-  n_->db_a.exec("SET TimeZone = 'Asia/Tokyo'; SET bytea_output = 'escape'; UPDATE readings SET value = 11");
-  std::this_thread::sleep_for(milliseconds(50));
-  n_->db_b.exec("SET TimeZone = 'America/New_York'; UPDATE readings SET value = 12");
-  n_->a->post("/api/admin/sync/periodic/resume");
-  n_->b->post("/api/admin/sync/periodic/resume");
+  ASSERT_NO_FATAL_FAILURE(while_paused(
+      {{&n_->db_a, "SET TimeZone = 'Asia/Tokyo'; SET bytea_output = 'escape'; UPDATE readings SET value = 11"},
+       {&n_->db_b, "SET TimeZone = 'America/New_York'; UPDATE readings SET value = 12"}}));
   const std::string value = "SELECT value FROM readings";
   ASSERT_TRUE(wait_until([&] { return n_->db_a.scalar(value) == n_->db_b.scalar(value); }, seconds(20),
                          milliseconds(200)))
@@ -156,16 +163,9 @@ TEST_F(PeriodicSync, AConflictOnATimestampKeyIsSeenWhateverTheWritersSessionSett
 
 TEST_F(PeriodicSync, ConflictPreferNode) {
   start_nodes("prefer_node:a");
-  n_->a->post("/api/admin/sync/periodic/pause");
-  n_->b->post("/api/admin/sync/periodic/pause");
-  std::this_thread::sleep_for(milliseconds(1500));
-  n_->db_b.exec("UPDATE products SET name = 'b wrote first' WHERE id = 6");
-  std::this_thread::sleep_for(milliseconds(50));
-  n_->db_a.exec("UPDATE products SET name = 'a is preferred' WHERE id = 6");
-  std::this_thread::sleep_for(milliseconds(50));
-  n_->db_b.exec("UPDATE products SET name = 'b wrote last' WHERE id = 6");
-  n_->a->post("/api/admin/sync/periodic/resume");
-  n_->b->post("/api/admin/sync/periodic/resume");
+  ASSERT_NO_FATAL_FAILURE(while_paused({{&n_->db_b, "UPDATE products SET name = 'b wrote first' WHERE id = 6"},
+                                        {&n_->db_a, "UPDATE products SET name = 'a is preferred' WHERE id = 6"},
+                                        {&n_->db_b, "UPDATE products SET name = 'b wrote last' WHERE id = 6"}}));
   ASSERT_TRUE(converged(seconds(20)));
   EXPECT_EQ(n_->db_b.scalar("SELECT name FROM products WHERE id = 6"), "a is preferred");
 }
