@@ -90,7 +90,7 @@ struct chunk_reply {
   std::string status;  // "ok", "gone", "refused", "error"
   std::uint64_t index = 0;
   std::string checksum;
-  std::vector<char> bytes;
+  std::string bytes;  // a byte sequence to CAF, like std::vector<char>, and movable from the spool's read
   std::string error;
 };
 template <class Inspector>
@@ -139,11 +139,13 @@ struct worker_report {
   std::uint64_t rows_total = 0;
   std::string detail;   // error text, or a phase result (e.g. manifest JSON)
   bool retryable = false;
+  std::string code;     // the error's code when failed (e.g. "chunk_missing")
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_report& x) {
   return f(caf::meta::type_name("tandem::worker_report"), x.attempt, x.phase, x.kind,
-           x.bytes_done, x.bytes_total, x.rows_done, x.rows_total, x.detail, x.retryable);
+           x.bytes_done, x.bytes_total, x.rows_done, x.rows_total, x.detail, x.retryable,
+           x.code);
 }
 
 // A report from the activity watch (not the phase's own progress or outcome).

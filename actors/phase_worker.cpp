@@ -215,13 +215,13 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
       if (now - last_report < std::chrono::milliseconds(200)) return;
       last_report = now;
       worker_report r{order.attempt, phase, "progress", p.bytes_done, p.bytes_total,
-                      p.rows_done,   p.rows_total, p.table, false};
+                      p.rows_done,   p.rows_total, p.table, false, {}};
       if (job) caf::anon_send(job, r);
     };
     // What the phase's statements do between progress reports (working, or waiting for
     // another transaction's lock), so a long statement is not taken for a stuck job.
     ActivityWatch watch(ctx->config.database_conninfo, watch_interval(*ctx), [&](const BackendActivity& a) {
-      worker_report r{order.attempt, phase, to_string(a.kind), 0, 0, 0, 0, a.detail, false};
+      worker_report r{order.attempt, phase, to_string(a.kind), 0, 0, 0, 0, a.detail, false, {}};
       if (job) caf::anon_send(job, r);
     });
     auto result = run_task(*ctx, order, progress);
@@ -236,6 +236,7 @@ caf::actor spawn_phase_worker(caf::actor_system& sys, NodeContextPtr ctx, caf::a
       r.kind = result.error().code == "cancelled" ? "cancelled" : "failed";
       r.detail = result.error().describe();
       r.retryable = is_retryable(result.error());
+      r.code = result.error().code;
       if (r.kind == "failed")
         log::warn("worker") << order.session.id << " " << phase << " failed: " << r.detail;
     }

@@ -389,7 +389,7 @@ caf::behavior source_job(Self* self, NodeContextPtr ctx, Session session, caf::a
         }
         r.status = "ok";
         r.checksum = st.manifest->chunks[index].checksum;
-        r.bytes.assign(bytes->begin(), bytes->end());
+        r.bytes = std::move(*bytes);
         return r;
       },
       // The target's session as it is now.

@@ -37,6 +37,9 @@ TimeMs now_ms() {
 }
 
 struct Transfer {
+  // The phase fetching: the transfer itself, or restore fetching again the chunks it
+  // found missing or damaged (repair_chunks).
+  Phase phase = Phase::transfer;
   std::optional<Manifest> manifest;
   std::uint64_t total = 0;
   std::uint64_t contiguous = 0;      // chunks 0..contiguous-1 are stored
@@ -47,7 +50,14 @@ struct Transfer {
   std::uint64_t bytes_done = 0;      // stored bytes of chunks below `contiguous`
   SteadyTime started{};
   std::uint64_t bytes_requested = 0; // for the bandwidth cap
+  SteadyTime journaled{};            // progress and checkpoint last committed
 };
+
+// A transfer commits its progress and checkpoint at most this often: each is a journal
+// fsync, and a pair per chunk cost about as much as receiving and storing the chunk.
+constexpr milliseconds kTransferJournalEvery{250};
+// How often one job fetches lost chunks again before a restore failure stands.
+constexpr int kMaxChunkRepairs = 3;
 
 struct target_job_state {
   NodeContextPtr ctx;
@@ -62,6 +72,7 @@ struct target_job_state {
   caf::actor worker;
   SpeedMeter speed;
   Transfer transfer;
+  int chunk_repairs = 0;  // repair_chunks() runs of this job
   // Range diff (merge mode), first in the backup phase: the probe worker, the source's
   // verdict on the probe (asked with backup requests that carry it), the digest worker
   // for the tables worth it; the digest rides on the attempt's first backup request that
@@ -361,6 +372,21 @@ void poll_backup(Self* self) {
 
 void pump(Self* self);
 
+// Every chunk is stored: the transfer is done, or restore runs again after a repair.
+void all_fetched(Self* self) {
+  auto& st = self->state;
+  auto& tr = st.transfer;
+  if (!current(self, st.s.attempt, tr.phase)) return;
+  if (tr.phase == Phase::restore) {
+    tr.phase = Phase::transfer;  // the repair is over
+    log::info("job") << st.s.id << ": restore: the lost chunks are back; restoring again";
+    return start_worker(self, WorkerTask::restore);
+  }
+  apply(self, Progress{Phase::transfer, tr.bytes_done, tr.manifest->total_stored_bytes(), 0, 0});
+  apply(self, CheckpointReached{Phase::transfer, tr.contiguous, {}});
+  if (current(self, st.s.attempt, Phase::transfer)) apply(self, PhaseDone{Phase::transfer});
+}
+
 void chunk_stored(Self* self, std::uint64_t index) {
   auto& st = self->state;
   auto& tr = st.transfer;
@@ -371,25 +397,31 @@ void chunk_stored(Self* self, std::uint64_t index) {
     tr.bytes_done += tr.manifest->chunks[tr.contiguous].stored_bytes;
     ++tr.contiguous;
   }
-  if (tr.contiguous != before) {
+  if (tr.contiguous == tr.total) return all_fetched(self);
+  // The checkpoint only says where a resumed transfer starts looking: chunks are not
+  // fsync'd (spool.hpp), and restore fetches again any that a power loss took.
+  auto now = steady_clock::now();
+  if (tr.phase == Phase::transfer && tr.contiguous != before &&
+      now - tr.journaled >= kTransferJournalEvery) {
+    tr.journaled = now;
     apply(self, Progress{Phase::transfer, tr.bytes_done, tr.manifest->total_stored_bytes(), 0, 0});
     apply(self, CheckpointReached{Phase::transfer, tr.contiguous, {}});
   }
-  if (!current(self, st.s.attempt, Phase::transfer)) return;
-  if (tr.contiguous == tr.total) return apply(self, PhaseDone{Phase::transfer});
+  if (!current(self, st.s.attempt, tr.phase)) return;
   pump(self);
 }
 
 void request_chunk(Self* self, std::uint64_t index) {
   auto& st = self->state;
   auto attempt = st.s.attempt;
+  auto phase = st.transfer.phase;
   ++st.transfer.in_flight;
   st.transfer.bytes_requested += st.transfer.manifest->chunks[index].stored_bytes;
   self->request(st.endpoint, seconds(st.ctx->chunk_request_timeout_s), chunk_atom::value, st.token,
                 st.s.id, index)
       .then(
           [=](chunk_reply& r) {
-            if (!current(self, attempt, Phase::transfer)) return;
+            if (!current(self, attempt, phase)) return;
             auto& st = self->state;
             --st.transfer.in_flight;
             if (r.status != "ok")
@@ -398,7 +430,7 @@ void request_chunk(Self* self, std::uint64_t index) {
                                         false});
             const ChunkInfo& info = st.transfer.manifest->chunks[index];
             auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
-            Status stored = spool.ok() ? spool->store_chunk(info, std::string(r.bytes.begin(), r.bytes.end()))
+            Status stored = spool.ok() ? spool->store_chunk(info, r.bytes)
                                        : Status(spool.error());
             if (!stored.ok()) {
               if (stored.error().code == "chunk_corrupt" &&
@@ -410,7 +442,7 @@ void request_chunk(Self* self, std::uint64_t index) {
             }
             chunk_stored(self, index);
           },
-          [=](const caf::error& e) { peer_failed(self, attempt, Phase::transfer, e); });
+          [=](const caf::error& e) { peer_failed(self, attempt, phase, e); });
 }
 
 // Sends requests until the window is full, honouring the bandwidth cap by pacing.
@@ -446,8 +478,8 @@ void pump(Self* self) {
     auto first = *tr.ahead.begin();
     tr.ahead.erase(first);
     chunk_stored(self, first);
-  } else if (tr.contiguous == tr.total && current(self, st.s.attempt, Phase::transfer)) {
-    apply(self, PhaseDone{Phase::transfer});
+  } else if (tr.contiguous == tr.total) {
+    all_fetched(self);
   }
 }
 
@@ -462,6 +494,27 @@ void begin_transfer(Self* self) {
   tr.contiguous = std::min<std::uint64_t>(st.s.progress(Phase::transfer).checkpoint, tr.total);
   tr.next_request = tr.contiguous;
   for (std::uint64_t i = 0; i < tr.contiguous; ++i) tr.bytes_done += m->chunks[i].stored_bytes;
+  tr.started = tr.journaled = steady_clock::now();
+  st.transfer = std::move(tr);
+  with_endpoint(self, [self] { pump(self); });
+}
+
+// Restore found a chunk missing or damaged. Chunks are stored here without fsync
+// (spool.hpp), so a power loss or kernel crash can take some; the source keeps its
+// durable copies until the session ends. Fetch again every chunk that fails its check,
+// then restore again: its transaction rolled back, so nothing was half-applied.
+void repair_chunks(Self* self, const std::string& why) {
+  auto& st = self->state;
+  auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
+  auto m = spool.ok() ? spool->read_manifest() : Result<Manifest>(spool.error());
+  if (!m.ok()) return apply(self, Failed{"restore: " + why + "; " + m.error().describe(), false});
+  const std::string line = "restore: " + why + "; fetching again from the source every chunk that fails its check";
+  log::warn("job") << st.s.id << ": " << line;
+  (void)st.journal->append_log(LogLine{st.s.id, now_ms(), log::Level::warn, line});
+  Transfer tr;
+  tr.phase = Phase::restore;
+  tr.manifest = *m;
+  tr.total = m->chunks.size();
   tr.started = steady_clock::now();
   st.transfer = std::move(tr);
   with_endpoint(self, [self] { pump(self); });
@@ -588,6 +641,9 @@ void on_report_impl(Self* self, const worker_report& r) {
     }
     apply(self, PhaseDone{phase});
   } else if (r.kind == "failed") {
+    bool chunk_lost = r.code == "chunk_missing" || r.code == "chunk_corrupt";
+    if (phase == Phase::restore && chunk_lost && ++st.chunk_repairs <= kMaxChunkRepairs)
+      return repair_chunks(self, r.detail);
     apply(self, Failed{r.phase + ": " + r.detail, r.retryable});
   }
 }
@@ -646,7 +702,7 @@ caf::behavior target_job(Self* self, NodeContextPtr ctx, Session session, bool r
         auto& s = self->state.s;
         if (s.attempt != attempt || s.state != State::running) return;
         if (s.phase == Phase::backup) poll_backup(self);
-        else if (s.phase == Phase::transfer) pump(self);
+        else if (s.phase == self->state.transfer.phase) pump(self);  // incl. a repair's pacing
       },
       [=](retry_atom, std::uint32_t attempt, std::uint32_t) {
         auto& s = self->state.s;

@@ -37,10 +37,8 @@ Status copy_chunks_in(pg::Connection& conn, const std::string& copy_sql, const M
     });
     if (put_failed) return abort_copy(conn, *put_failed);
     if (!read.ok())
-      return abort_copy(conn, make_error(read.error().code,
-                                         "chunk " + std::to_string(c) + ": " + read.error().message +
-                                             "; the spool copy is damaged, run the full sync again "
-                                             "(transfer fetches the chunk anew)"));
+      // The message names the chunk; the code tells the target job to fetch it again.
+      return abort_copy(conn, make_error(read.error().code, read.error().message));
     if (after_chunk) after_chunk(info);
     failpoint("restore_chunk");
   }

@@ -42,7 +42,7 @@ ZstdContexts::Impl& ZstdContexts::impl() {
   return *impl_;
 }
 
-std::string chunk_checksum(const std::string& stored) {
+std::string chunk_checksum(std::string_view stored) {
   // Poco's update() takes an unsigned length: feed it in slices so any size is safe.
   Poco::Checksum crc(Poco::Checksum::TYPE_CRC32);
   constexpr std::size_t kSlice = std::size_t{1} << 30;
@@ -86,7 +86,7 @@ Result<EncodedChunk> encode_chunk(ZstdContexts& zstd, const std::string& raw, bo
   return out;
 }
 
-Status check_stored_chunk(const ChunkInfo& info, const std::string& stored) {
+Status check_stored_chunk(const ChunkInfo& info, std::string_view stored) {
   if (info.stored_bytes > kMaxChunkBytes || info.raw_bytes > kMaxChunkBytes)
     return chunk_corrupt(info.index, "its sizes (" + std::to_string(info.stored_bytes) +
                                          " stored, " + std::to_string(info.raw_bytes) +

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.hpp"
 #include "persistence/spool/manifest.hpp"
@@ -68,7 +69,7 @@ Status decode_chunk_to(ZstdContexts& zstd, const ChunkInfo& info, const std::str
 // Checks stored bytes against the ChunkInfo that describes them: sizes within
 // kMaxChunkBytes, length, checksum, and for zstd the frame's declared content size.
 // "chunk_corrupt" naming the index, what was expected and what was found.
-Status check_stored_chunk(const ChunkInfo& info, const std::string& stored);
+Status check_stored_chunk(const ChunkInfo& info, std::string_view stored);
 
 // An Error "chunk_corrupt" about chunk `index` (field "chunks[<index>]").
 Error chunk_corrupt(std::uint64_t index, const std::string& what);

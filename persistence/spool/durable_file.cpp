@@ -70,7 +70,10 @@ Status make_private_dirs(const std::string& dir) {
   return ok_status();
 }
 
-Status write_and_sync(const std::string& path, const std::string& bytes) {
+namespace {
+
+// Creates/truncates `path` (0600) and writes all of `bytes`; fsyncs when `sync`.
+Status write_whole(const std::string& path, std::string_view bytes, bool sync) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd.get() < 0) return io_error("create", path, errno);
   const char* p = bytes.data();
@@ -84,21 +87,34 @@ Status write_and_sync(const std::string& path, const std::string& bytes) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return io_error("fsync", path, errno);
+  if (sync && ::fsync(fd.get()) != 0) return io_error("fsync", path, errno);
   if (fd.close() != 0) return io_error("close", path, errno);
   return ok_status();
 }
 
-Status write_file_durably(const std::string& path, const std::string& bytes) {
+// Writes `<path>.tmp` and renames it over `path`; the temporary goes on failure.
+Status write_and_rename(const std::string& path, std::string_view bytes, bool sync) {
   const std::string tmp = path + ".tmp";
-  auto written = write_and_sync(tmp, bytes);
+  auto written = write_whole(tmp, bytes, sync);
   if (written && ::rename(tmp.c_str(), path.c_str()) != 0)
     written = io_error("rename into place", path, errno);
-  if (!written) {
-    ::unlink(tmp.c_str());  // best effort: the error to report is the first one
-    return written;
-  }
+  if (!written) ::unlink(tmp.c_str());  // best effort: the error to report is the first one
+  return written;
+}
+
+}  // namespace
+
+Status write_and_sync(const std::string& path, std::string_view bytes) {
+  return write_whole(path, bytes, true);
+}
+
+Status write_file_durably(const std::string& path, std::string_view bytes) {
+  if (auto written = write_and_rename(path, bytes, true); !written) return written;
   return fsync_dir(parent_of(path));
+}
+
+Status replace_file(const std::string& path, std::string_view bytes) {
+  return write_and_rename(path, bytes, false);
 }
 
 Result<std::uint64_t> file_size(const std::string& path) {

@@ -1,4 +1,5 @@
-// Files that survive a crash or power loss whole or not at all, for the spool.
+// Files that survive a crash or power loss whole or not at all, for the spool (and, with
+// replace_file(), files that only need to survive the process).
 //
 // write_file_durably(): write `<path>.tmp` (0600), fsync it, rename it over `<path>`,
 // fsync the directory. A reader therefore sees either the old file or the complete new
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/result.hpp"
 
@@ -21,12 +23,18 @@ namespace tandem {
 Status make_private_dirs(const std::string& dir);
 
 // The durable replace described above.
-Status write_file_durably(const std::string& path, const std::string& bytes);
+Status write_file_durably(const std::string& path, std::string_view bytes);
 
-// The first half of it: create/truncate `path` (0600), write all bytes, fsync, close.
-// Exposed so tests can point it at /dev/full to exercise the ENOSPC path. Leaves the
+// The same without either fsync: a reader sees the old file or the whole new one as long
+// as the machine stays up (a killed process leaves at most a `.tmp` behind), but after a
+// power loss or kernel crash the file may be missing, short or zeroed. Only for copies
+// whose owner checks them on reading and can fetch them again (a target's chunks).
+Status replace_file(const std::string& path, std::string_view bytes);
+
+// The first half of write_file_durably: create/truncate `path` (0600), write all bytes,
+// fsync, close. Exposed so tests can point it at /dev/full to exercise the ENOSPC path. Leaves the
 // file in place on failure (write_file_durably removes its temporary).
-Status write_and_sync(const std::string& path, const std::string& bytes);
+Status write_and_sync(const std::string& path, std::string_view bytes);
 
 // fsync of a directory, making renames and creations inside it durable.
 Status fsync_dir(const std::string& dir);

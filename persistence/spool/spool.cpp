@@ -57,9 +57,12 @@ Result<ChunkInfo> Spool::write_chunk(std::uint64_t index, std::uint32_t table,
   return info;
 }
 
-Status Spool::store_chunk(const ChunkInfo& info, const std::string& stored) {
+Status Spool::store_chunk(const ChunkInfo& info, std::string_view stored) {
   if (auto checked = check_stored_chunk(info, stored); !checked) return checked;
-  return write_file_durably(chunk_path(info.index), stored);
+  // Not fsync'd: the source keeps the durable copy until the session ends, and every read
+  // checks length and checksum, so a chunk an OS crash damaged is fetched again (the
+  // target's restore repairs them) instead of every chunk paying two fsyncs here.
+  return replace_file(chunk_path(info.index), stored);
 }
 
 Result<std::string> Spool::read_stored(const ChunkInfo& info) const {

@@ -4,7 +4,9 @@
 // reads them back.
 //
 // Durability: every file is written to a temporary name, fsync'd, renamed into place,
-// and the directory fsync'd, so a chunk that exists under its final name is whole.
+// and the directory fsync'd, so a chunk that exists under its final name is whole; except
+// chunks stored from a peer (store_chunk), which skip both fsyncs: the source still holds
+// them durably, and a chunk lost to a power loss fails its check and is fetched again.
 // Integrity: every read checks the stored length and checksum, so a corrupt or truncated
 // chunk is an error naming its index (and the transfer phase re-fetches it).
 //
@@ -19,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/result.hpp"
@@ -42,8 +45,9 @@ class Spool {
                                 const std::string& raw, bool compress, int zstd_level = 1);
 
   // Stores stored bytes received from a peer: checks them against `info` first (length,
-  // checksum) and writes nothing when they do not match ("chunk_corrupt").
-  Status store_chunk(const ChunkInfo& info, const std::string& stored);
+  // checksum) and writes nothing when they do not match ("chunk_corrupt"). Written in
+  // place by rename but not fsync'd (see Durability above).
+  Status store_chunk(const ChunkInfo& info, std::string_view stored);
 
   // The stored bytes (what crosses the wire), checked against `info`.
   Result<std::string> read_stored(const ChunkInfo& info) const;
@@ -79,6 +83,6 @@ class Spool {
 };
 
 // The checksum of stored chunk bytes, in the manifest's spelling ("crc32:%08x").
-std::string chunk_checksum(const std::string& stored);
+std::string chunk_checksum(std::string_view stored);
 
 }  // namespace tandem

@@ -127,6 +127,16 @@ TEST(SpoolDurable, ReplacesAtomicallyAndReadsBack) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, "second, longer");
   EXPECT_TRUE(no_tmp_files(tmp.path()));
+  // replace_file(): the same replace without the fsyncs (a target's chunks).
+  const std::string other = tmp.file("g");
+  ASSERT_TRUE(replace_file(other, "first").ok());
+  ASSERT_TRUE(replace_file(other, "third").ok());
+  EXPECT_EQ(*read_file(other, 100), "third");
+  EXPECT_TRUE(no_tmp_files(tmp.path()));
+  auto nowhere = replace_file(tmp.file("no-such-dir/f"), "x");
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_NE(nowhere.error().message.find("no-such-dir/f.tmp"), std::string::npos)
+      << nowhere.error().message;
   EXPECT_EQ(read_file(path, 5).error().code, "spool_io");  // over the caller's bound
   EXPECT_EQ(read_file(tmp.file("nope"), 5).error().code, "not_found");
   EXPECT_EQ(file_size(tmp.file("nope")).error().code, "not_found");
