@@ -48,11 +48,8 @@ TEST_P(KillTargetIn, PhaseThenRestartResumesBySelfAndSucceeds) {
   n.b->start();
   json options = json::object();
   if (h.bandwidth_mbps > 0) options["bandwidthLimitMBps"] = h.bandwidth_mbps;
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a", options));
-  ASSERT_FALSE(id.empty());
-
-  auto at = n.b->wait_phase(id, h.phase);
-  ASSERT_EQ(at.value("phase", ""), h.phase) << at.dump() << n.b->log();
+  std::string id = n.b->pull_into_phase("a", h.phase, options);
+  ASSERT_FALSE(id.empty()) << "no pull running " << h.phase << "\n" << n.b->log();
   if (h.phase == "transfer") {  // some chunks stored, so there is something to keep
     ASSERT_TRUE(wait_until([&] { return n.b->checkpoint(id, "transfer") >= 2; }, seconds(20)));
   }
@@ -151,10 +148,8 @@ TEST(FullSyncCrash, ChunksLostWithThePowerAreFetchedAgainAndRestoreSucceeds) {
   n.b->env().push_back("TANDEM_FAILPOINTS=restore_chunk=sleep:300");
   n.a->start();
   n.b->start();
-  std::string id = session_id_of(n.b->start_full_sync("pull", "a"));
-  ASSERT_FALSE(id.empty());
-  auto at = n.b->wait_phase(id, "restore");
-  ASSERT_EQ(at.value("phase", ""), "restore") << at.dump() << n.b->log();
+  std::string id = n.b->pull_into_phase("a", "restore");
+  ASSERT_FALSE(id.empty()) << "no pull restoring\n" << n.b->log();
   n.b->kill9();
 
   const std::string spool = n.b->spool_dir(id);

@@ -156,12 +156,18 @@ std::string session_id_of(const HttpAnswer& started) {
   return started.json().value("sessionId", "");
 }
 
+std::string TandemNode::pull_into_phase(const std::string& source, const std::string& phase,
+                                        const json& options) const {
+  std::string id = session_id_of(start_full_sync("pull", source, options));
+  if (id.empty()) return id;
+  return wait_phase(id, phase).value("phase", "") == phase ? id : "";
+}
+
 std::string TandemNode::pull_into_transfer(const std::string& source, std::uint64_t chunks,
                                            json options) const {
   options["bandwidthLimitMBps"] = 0.3;
-  std::string id = session_id_of(start_full_sync("pull", source, options));
+  std::string id = pull_into_phase(source, "transfer", options);
   if (id.empty()) return id;
-  wait_phase(id, "transfer");
   bool reached = wait_until([&] { return checkpoint(id, "transfer") >= chunks; }, std::chrono::seconds(20));
   return reached ? id : "";
 }

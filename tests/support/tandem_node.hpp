@@ -69,6 +69,10 @@ class TandemNode {
   nlohmann::json session_detail(const std::string& session_id) const;
   // The journaled checkpoint of `phase` (0 when unknown).
   std::uint64_t checkpoint(const std::string& session_id, const std::string& phase) const;
+  // Starts a pull from `source` (with `options`) and waits until this node runs `phase`.
+  // The session id, or "" when the pull did not start or did not reach `phase` in 30 s.
+  std::string pull_into_phase(const std::string& source, const std::string& phase,
+                              const nlohmann::json& options = nlohmann::json::object()) const;
   // Starts a pull from `source` capped at 0.3 MB/s (plus `options`) and waits until this
   // node has stored `chunks` transfer chunks (its checkpoint), so a test can strike in
   // the middle of a transfer. The session id, or "" when the pull did not start or the
