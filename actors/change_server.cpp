@@ -87,6 +87,12 @@ caf::behavior change_server(Self* self, NodeContextPtr ctx) {
         auto n = prune_change_log(*self->state.conn, peer_ids(*self->state.ctx));
         if (!n.ok()) log::warn("periodic") << "prune: " << n.error().describe();
         else if (*n > 0) log::info("periodic") << "pruned " << *n << " changes every peer has";
+        const int days = self->state.ctx->config.sync.conflict_retention_days;
+        auto old = prune_conflicts(*self->state.conn, days);
+        if (!old.ok()) log::warn("periodic") << "prune conflicts: " << old.error().describe();
+        else if (*old > 0)
+          log::info("periodic") << "deleted " << *old << " conflict records older than " << days
+                                << " days (sync.conflict_retention_days)";
       },
       [=](changes_atom, const std::string& peer, const std::string& cursor_json,
           std::uint64_t limit) -> std::string {

@@ -39,6 +39,8 @@ struct SyncConfig {
   std::map<std::string, std::string> exclude_rows;  // table -> SQL predicate (true: skip)
   int periodic_interval_s = 30;
   ConflictPolicy conflict_policy;
+  int conflict_retention_days = 90;  // older tandem.conflicts records are deleted; 0: kept
+
 };
 
 struct FullSyncConfig {

@@ -176,6 +176,8 @@ void read_sync(ObjectReader& root, Config& c, JsonErrors& errs) {
   if (auto n = r.integer("periodic_interval_s", Need::optional, 1, 86400))
     c.sync.periodic_interval_s = static_cast<int>(*n);
   read_conflict_policy(r, c, errs);
+  if (auto n = r.integer("conflict_retention_days", Need::optional, 0, 36500))
+    c.sync.conflict_retention_days = static_cast<int>(*n);
   r.finish();
 }
 

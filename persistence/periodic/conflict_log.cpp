@@ -25,6 +25,17 @@ Result<std::vector<ConflictRecord>> recent_conflicts(pg::Connection& conn, const
   return out;
 }
 
+Result<std::uint64_t> prune_conflicts(pg::Connection& conn, int days, std::uint64_t batch) {
+  if (days <= 0) return std::uint64_t{0};
+  auto n = conn.scalar(
+      "WITH d AS (DELETE FROM tandem.conflicts WHERE id IN (SELECT id FROM tandem.conflicts"
+      " WHERE resolved_at < now() - make_interval(days => $1::int) ORDER BY id LIMIT $2::bigint)"
+      " RETURNING 1) SELECT count(*)::text FROM d",
+      {std::to_string(days), std::to_string(batch)});
+  if (!n.ok()) return n.error();
+  return std::stoull(n->value_or("0"));
+}
+
 nlohmann::json conflict_to_json(const ConflictRecord& c) {
   return {{"id", c.id},
           {"table", c.table},

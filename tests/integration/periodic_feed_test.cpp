@@ -12,6 +12,7 @@
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
 #include "persistence/periodic/change_feed.hpp"
+#include "persistence/periodic/conflict_log.hpp"
 #include "tests/support/pg_sandbox.hpp"
 
 namespace tandem {
@@ -338,6 +339,30 @@ TEST_F(PeriodicFeed, MoreMeansFetchAgain) {
   ASSERT_EQ(p3->changes.size(), 1u);
   EXPECT_EQ(p3->changes[0].pk, nlohmann::json({{"id", 6}}));
   EXPECT_FALSE(p3->more);
+}
+
+// sync.conflict_retention_days: records older than it go, the oldest first, in batches;
+// 0 keeps them all.
+TEST_F(PeriodicFeed, ConflictRecordsOlderThanTheRetentionAreDeleted) {
+  start(kItems);
+  a_.exec(
+      "INSERT INTO tandem.conflicts (table_schema, table_name, pk, local_origin, remote_origin,"
+      " local_changed_at, remote_changed_at, winner, policy, resolved_at)"
+      " SELECT 'public', 'items', jsonb_build_object('id', g), 'a', 'b', now(), now(), 'local',"
+      " 'last_writer_wins', now() - make_interval(days => d)"
+      " FROM (VALUES (1, 400), (2, 120), (3, 91), (4, 89), (5, 0)) v(g, d)");
+  auto kept = [&] {
+    return a_.scalar("SELECT string_agg(pk->>'id', ',' ORDER BY id) FROM tandem.conflicts");
+  };
+  EXPECT_EQ(*prune_conflicts(*a_.conn, 0), 0u);
+  EXPECT_EQ(kept(), "1,2,3,4,5");
+  EXPECT_EQ(*prune_conflicts(*a_.conn, 90, 2), 2u);  // a batch of 2: the two oldest
+  EXPECT_EQ(kept(), "3,4,5");
+  EXPECT_EQ(*prune_conflicts(*a_.conn, 90, 2), 1u);
+  EXPECT_EQ(*prune_conflicts(*a_.conn, 90, 2), 0u);
+  EXPECT_EQ(kept(), "4,5");
+  EXPECT_EQ(*prune_conflicts(*a_.conn, 1), 1u);
+  EXPECT_EQ(kept(), "5");
 }
 
 TEST_F(PeriodicFeed, LogIsPrunedOnceEveryPeerHasIt) {

@@ -69,12 +69,23 @@ TEST(ConfigLoad, OptionalSectionsTakeDefaults) {
   ASSERT_TRUE(r.ok()) << r.error().describe();
   EXPECT_EQ(r->sync.tables, std::vector<std::string>{"public.*"});
   EXPECT_EQ(r->sync.periodic_interval_s, 30);
+  EXPECT_EQ(r->sync.conflict_retention_days, 90);
   EXPECT_EQ(r->full_sync.chunk_bytes, 4u << 20);
   EXPECT_TRUE(r->full_sync.verify);
   EXPECT_TRUE(r->full_sync.range_diff);
   EXPECT_EQ(r->full_sync.bandwidth_limit_mbps, 0);
   EXPECT_FALSE(r->notify.webhook.has_value());
   EXPECT_TRUE(r->peers.empty());
+}
+
+TEST(ConfigLoad, ConflictRetentionIsReadAndZeroKeepsAll) {
+  for (int days : {0, 7, 36500}) {
+    json j = spec_example();
+    j["sync"]["conflict_retention_days"] = days;
+    auto r = parse_config(j.dump());
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(r->sync.conflict_retention_days, days);
+  }
 }
 
 TEST(ConfigLoad, PreferNodePolicyAndIpv6Listen) {
@@ -165,6 +176,8 @@ std::vector<BadConfig> bad_configs() {
        "sync.periodic_interval_s", "between"},
       {"interval_fraction", [](json& j) { j["sync"]["periodic_interval_s"] = 1.5; },
        "sync.periodic_interval_s", "whole number"},
+      {"negative_retention", [](json& j) { j["sync"]["conflict_retention_days"] = -1; },
+       "sync.conflict_retention_days", "between"},
       {"chunk_too_small", [](json& j) { j["full_sync"]["chunk_bytes"] = 1023; },
        "full_sync.chunk_bytes", "between"},
       {"negative_bandwidth", [](json& j) { j["full_sync"]["bandwidth_limit_mbps"] = -1; },
