@@ -591,6 +591,7 @@ void on_digest_report(Self* self, const worker_report& r) {
 }
 
 void begin_work(Self* self, Phase p) {
+  self->state.transfer.phase = Phase::transfer;  // a phase begun anew ends any repair
   switch (p) {
     case Phase::backup: return begin_backup(self);
     case Phase::transfer: return begin_transfer(self);
