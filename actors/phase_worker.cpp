@@ -166,6 +166,7 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
     written.written_keys = [&conn, since](const pg::TableInfo& t, const std::string& column, const std::string& type) {
       return keys_written_since_sql(*conn, t, column, type, since);
     };
+    written.spool = &*spool;
     if (auto text = spool->read_digest(); text.ok()) {
       auto digest = digest_from_json(nlohmann::json::parse(*text, nullptr, false));
       if (digest.ok()) written.digest = std::move(*digest);

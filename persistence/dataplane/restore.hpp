@@ -63,6 +63,10 @@ struct WrittenMeanwhile {
                             const std::string& key_type)>
       written_keys;
   std::vector<TableDigest> digest;
+  // The session's chunks. A table restore loaded directly (it was empty) has no staging
+  // table to tell the snapshot's rows by: verify stages it from here when it must compare
+  // it again. Null: such a table is not compared again.
+  const Spool* spool = nullptr;
 };
 
 // Tables that matched only with the keys written meanwhile left out, and how many keys

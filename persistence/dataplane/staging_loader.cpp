@@ -65,10 +65,8 @@ void StagingLoader::run(Worker& w) {
       if (error_ || next_ == tables_.size()) return;
       i = tables_[next_++];
     }
+    // load() rolls back what it began before the lock, so waiters need not wait for it.
     Status s = cancel_.cancelled() ? Status(cancelled_error("restore")) : load(w, plan_.tables.at(i));
-    // Before the lock: waiters need not wait for it. Only inside a transaction (a load
-    // cancelled before its BEGIN has none, and the server would warn).
-    if (!s.ok() && PQtransactionStatus(w.conn.raw()) != PQTRANS_IDLE) (void)w.conn.exec("ROLLBACK");
     std::lock_guard<std::mutex> lock(mutex_);
     if (!s.ok()) {
       if (!error_) {
@@ -85,17 +83,22 @@ void StagingLoader::run(Worker& w) {
 
 // One table, one transaction: the staging table is either complete and committed, or
 // not there.
-Status StagingLoader::load(Worker& w, const TablePlan& p) {
+Status stage_table(pg::Connection& conn, const Manifest& m, const TablePlan& p, const Spool& spool,
+                   const std::function<void(const ChunkInfo&)>& after_chunk, const CancelToken& cancel) {
   std::string begin = std::string("BEGIN; ") + kRestoreSettings + " " + p.drop_staging + "; " + p.create_staging;
-  if (auto s = w.conn.exec(begin); !s.ok()) return s;
-  auto after_chunk = [&](const ChunkInfo& c) {
+  Status s = conn.exec(begin);
+  if (s.ok()) s = copy_chunks_in(conn, p.copy_into_staging, m, m.tables.at(p.manifest_table), spool,
+                                 after_chunk, cancel);
+  if (s.ok()) s = conn.exec(p.analyze_staging + "; COMMIT");
+  // Only inside a transaction (the server would warn otherwise).
+  if (!s.ok() && PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) (void)conn.exec("ROLLBACK");
+  return s;
+}
+
+Status StagingLoader::load(Worker& w, const TablePlan& p) {
+  return stage_table(w.conn, m_, p, w.spool, [&](const ChunkInfo& c) {
     if (after_chunk_) after_chunk_(p, c);
-  };
-  if (auto s = copy_chunks_in(w.conn, p.copy_into_staging, m_, m_.tables[p.manifest_table], w.spool,
-                              after_chunk, cancel_);
-      !s.ok())
-    return s;
-  return w.conn.exec(p.analyze_staging + "; COMMIT");
+  }, cancel_);
 }
 
 }  // namespace tandem

@@ -29,6 +29,13 @@
 
 namespace tandem {
 
+// Loads `p`'s staging table from its chunks in one committed transaction of its own
+// (fresh UNLOGGED table, binary COPY, ANALYZE): what each loader connection does per
+// table, and what verify does for a table loaded directly when it must compare the
+// snapshot's rows again (restore.hpp, WrittenMeanwhile::spool).
+Status stage_table(pg::Connection& conn, const Manifest& m, const TablePlan& p, const Spool& spool,
+                   const std::function<void(const ChunkInfo&)>& after_chunk, const CancelToken& cancel);
+
 class StagingLoader {
  public:
   using ChunkFn = std::function<void(const TablePlan&, const ChunkInfo&)>;

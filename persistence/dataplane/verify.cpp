@@ -18,6 +18,7 @@
 #include "persistence/dataplane/range_digest.hpp"
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
+#include "persistence/dataplane/staging_loader.hpp"
 #include "persistence/dataplane/table_checksum.hpp"
 
 namespace tandem {
@@ -95,15 +96,20 @@ const TableDigest* digest_of(const WrittenMeanwhile& written, const ManifestTabl
 // Returns how many keys that left out when the rest then matches, nothing when it does
 // not apply or still differs.
 Result<std::optional<std::uint64_t>> recheck_without_written(pg::Connection& conn, const TablePlan& p,
-                                                             SyncMode mode, const ManifestTable& mt,
-                                                             RowHash row_hash, const WrittenMeanwhile& written) {
+                                                             SyncMode mode, const Manifest& m,
+                                                             RowHash row_hash, const WrittenMeanwhile& written,
+                                                             const CancelToken& cancel) {
+  const ManifestTable& mt = m.tables.at(p.manifest_table);
   const std::optional<std::uint64_t> no;
   if (!p.has_key()) return no;
   const TableDigest* digest = mt.ranges ? digest_of(written, mt) : nullptr;
   if (mt.ranges && (!digest || !written.written_keys)) return no;
   auto staged = has_staging(conn, p);
   if (!staged.ok()) return staged.error();
-  if (!*staged) return no;
+  if (!*staged) {  // loaded directly (it was empty): stage the snapshot's rows now
+    if (!written.spool) return no;
+    if (auto s = stage_table(conn, m, p, *written.spool, nullptr, cancel); !s.ok()) return s.error();
+  }
   std::vector<HashedColumn> columns;
   for (const auto& c : mt.columns) columns.push_back({c.name, c.type});
   std::string scope = p.kept_rows;
@@ -288,8 +294,8 @@ Status run_verify(const std::string& conninfo, const Manifest& manifest, const R
       std::size_t i = 0;
       while (plan.tables[i].target.qualified() != m.table) ++i;
       const auto& p = plan.tables[i];
-      auto left_out = recheck_without_written(conns.front(), p, plan.mode, manifest.tables.at(p.manifest_table),
-                                              *row_hash, *written);
+      auto left_out = recheck_without_written(conns.front(), p, plan.mode, manifest, *row_hash, *written,
+                                              cancel);
       if (!left_out.ok())
         return make_error(left_out.error().code, "verify of " + m.table + ": " + left_out.error().message);
       if (!*left_out) still.push_back(m);

@@ -190,6 +190,22 @@ TEST(FullSyncConflict, MirrorVerifyLeavesOutRowsTheApplicationInsertedOrDeleted)
   ASSERT_EQ(n.succeeded_leaving_out(id, "public.AuditLog: 2"), "");
 }
 
+// A table empty on the target before the sync is loaded directly (no staging table to
+// tell the snapshot's rows by): verify stages its chunks when it must compare it again,
+// and leaves out what the application wrote meanwhile the same way.
+TEST(FullSyncConflict, VerifyLeavesOutWritesInATableThatWasLoadedDirectly) {
+  HeldBeforeVerify n;
+  ASSERT_TRUE(n.capture_on) << n.b->log();
+  n.db_b.exec("TRUNCATE \"AuditLog\"");  // no row trigger fires: nothing in the change log
+  std::string id = n.pull_until_verify();
+  ASSERT_FALSE(id.empty()) << n.last_answer << n.b->log();
+  n.db_b.exec("UPDATE \"AuditLog\" SET action = 'changed by the application'"
+              " WHERE id = (SELECT id FROM \"AuditLog\" ORDER BY id LIMIT 1);"
+              "DELETE FROM \"AuditLog\" WHERE id = (SELECT id FROM \"AuditLog\" ORDER BY id DESC LIMIT 1)");
+  ASSERT_EQ(n.succeeded_leaving_out(id, "public.AuditLog: 2"), "");
+  EXPECT_NE(n.b->log().find("empty tables loaded directly 1"), std::string::npos) << n.b->log();
+}
+
 // An application transaction holds a row the restore must update, longer than the stall
 // timeout: the session shows as stalled and says which process holds the lock and what
 // it is doing; once that transaction ends, the restore goes on and succeeds.
