@@ -508,7 +508,8 @@ void repair_chunks(Self* self, const std::string& why) {
   auto spool = Spool::open(st.ctx->spool_dir(st.s.id));
   auto m = spool.ok() ? spool->read_manifest() : Result<Manifest>(spool.error());
   if (!m.ok()) return apply(self, Failed{"restore: " + why + "; " + m.error().describe(), false});
-  const std::string line = "restore: " + why + "; fetching again from the source every chunk that fails its check";
+  // `why` names the table and the chunk ("restore of public.orders: chunk 3 is missing (…)").
+  const std::string line = why + "; fetching again from the source every chunk that fails its check";
   log::warn("job") << st.s.id << ": " << line;
   (void)st.journal->append_log(LogLine{st.s.id, now_ms(), log::Level::warn, line});
   Transfer tr;
