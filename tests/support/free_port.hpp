@@ -3,9 +3,10 @@
 
 namespace tandem::test {
 
-// A port on 127.0.0.1 that nobody had bound a moment ago, picked at random below the
-// kernel's ephemeral range (32768+), in the range pg-sandbox's clusters use (15000 +
-// 17000; they re-pick on a clash too). Below it because the kernel hands out ephemeral
+// A port on 127.0.0.1 that nobody had bound a moment ago and no test process on this
+// machine was handed in the last 10 minutes (a shared ledger, free_port.cpp), picked at
+// random in 24000-31999: above pg-sandbox's clusters (15000-23999) and below the
+// kernel's ephemeral range (32768+). Below it because the kernel hands out ephemeral
 // ports to outgoing connections: a port taken from there (bind to port 0, as this did
 // before) could be taken again by a connection before the daemon bound it, and a peer
 // retrying a connection to a port nobody listens on yet can even connect to itself on
