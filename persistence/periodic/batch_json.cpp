@@ -26,6 +26,8 @@ Result<ChangeCursor> cursor_from_json(const nlohmann::json& j, const std::string
   return c;
 }
 
+}  // namespace
+
 Result<Change> change_from_json(const nlohmann::json& j, const std::string& field) {
   if (!j.is_object()) return bad("change is not an object", field);
   Change c;
@@ -55,8 +57,6 @@ Result<Change> change_from_json(const nlohmann::json& j, const std::string& fiel
   c.changed_at = at->get<std::int64_t>();
   return c;
 }
-
-}  // namespace
 
 nlohmann::json change_to_json(const Change& c) {
   return {{"id", c.id},         {"schema", c.schema}, {"table", c.table},

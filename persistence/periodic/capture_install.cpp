@@ -22,7 +22,7 @@
 namespace tandem {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr const char* kTriggerName = "tandem_capture";
 // What a table's trigger statement is remembered under in tandem.meta.
 constexpr const char* kTriggerKeyPrefix = "trigger ";
@@ -80,6 +80,15 @@ CREATE TABLE IF NOT EXISTS tandem.quarantine (
   change jsonb NOT NULL,
   error text NOT NULL,
   at timestamptz NOT NULL DEFAULT now());
+)SQL";
+
+// Version 2: what a retry of a quarantined change needs (quarantine.hpp): the row as it
+// was here when the change failed ('null': absent; NULL: not recorded, as in version 1),
+// so a retry can tell whether the row has changed since, and the failed retries.
+const char* kSchemaV2 = R"SQL(
+ALTER TABLE tandem.quarantine ADD COLUMN IF NOT EXISTS local_row jsonb,
+  ADD COLUMN IF NOT EXISTS retries integer NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS retried_at timestamptz;
 )SQL";
 
 // IF the table's exclude_rows predicate holds for `rec`, the trigger returns.
@@ -307,9 +316,11 @@ Status ensure_change_schema(pg::Connection& conn, const std::string& local_node)
   if (auto s = take_install_lock(conn); !s.ok()) return s;
   // Only when needed: CREATE INDEX IF NOT EXISTS locks change_log before it looks for
   // the index, and every captured write holds a lock there.
-  if (stored->version < kSchemaVersion)
+  if (stored->version < 1)
     if (auto s = conn.exec(kSchemaV1); !s.ok()) return s;
   // Later versions add their steps here, each guarded by the stored version.
+  if (stored->version < 2)
+    if (auto s = conn.exec(kSchemaV2); !s.ok()) return s;
   auto s = conn.query(
       "INSERT INTO tandem.meta (key, value) VALUES ('schema_version', $1), ('node_id', $2) "
       "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

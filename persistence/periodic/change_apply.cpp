@@ -22,6 +22,7 @@
 #include "persistence/periodic/conflict.hpp"
 #include "persistence/periodic/cursor_store.hpp"
 #include "persistence/periodic/feed_sql.hpp"
+#include "persistence/periodic/quarantine.hpp"
 
 namespace tandem {
 namespace {
@@ -47,6 +48,7 @@ struct Step {
   std::string param;                      // row or pk as JSON text
   int conflict = -1;                      // index into conflicts, when remote won one
   std::string error;                      // non-empty: quarantined
+  std::optional<std::string> local_row;   // when quarantined: the row here then ("null": none)
 };
 
 std::string key_of(const Change& c) { return c.schema + '\0' + c.table + '\0' + c.pk.dump(); }
@@ -107,7 +109,7 @@ class BatchApply {
   Status decide() {
     steps_.reserve(batch_.changes.size());
     for (const auto& c : batch_.changes) {
-      Step st{&c, table_for(c), {}, {}, -1, {}};
+      Step st{&c, table_for(c), {}, {}, -1, {}, {}};
       if (!st.table) st.error = "table " + c.schema + "." + c.table + " is not synced on this node";
       else if (st.table->primary_key.empty()) st.error = "table " + st.table->qualified() + " has no primary key here";
       if (!st.error.empty()) { steps_.push_back(std::move(st)); continue; }
@@ -157,7 +159,14 @@ class BatchApply {
       if (auto s = conn_.exec(r.ok() ? "RELEASE SAVEPOINT tandem_change" : "ROLLBACK TO SAVEPOINT tandem_change");
           !s.ok())
         return s;
-      if (!r.ok()) st.error = r.error().message;
+      if (!r.ok()) {
+        st.error = r.error().message;
+        // The row as the change found it, so that a retry can tell whether it has
+        // changed since (quarantine.hpp).
+        auto row = conn_.query(periodic::current_row_sql(conn_, *st.table), {st.change->pk.dump()});
+        if (!row.ok()) return row.error();
+        st.local_row = row->empty() ? std::string("null") : row->front()[0].value_or("null");
+      }
     }
     return conn_.exec("RELEASE SAVEPOINT tandem_batch");
   }
@@ -174,9 +183,7 @@ class BatchApply {
       ++stats_.quarantined;
       log::warn("periodic") << "change " << st.change->id << " from " << peer_ << " on "
                             << st.change->schema << "." << st.change->table << " quarantined: " << st.error;
-      auto q = conn_.query("INSERT INTO tandem.quarantine (peer, change, error) VALUES ($1, $2::jsonb, $3)",
-                           {peer_, change_to_json(*st.change).dump(), st.error});
-      if (!q.ok()) return q.error();
+      if (auto q = quarantine_change(conn_, peer_, *st.change, st.error, st.local_row); !q.ok()) return q;
     }
     for (const auto& c : conflicts_) {
       ++stats_.conflicts;

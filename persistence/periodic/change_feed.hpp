@@ -69,6 +69,8 @@ struct ChangeBatch {
 
 nlohmann::json batch_to_json(const ChangeBatch& b);
 nlohmann::json change_to_json(const Change& c);  // one element of batch_to_json's "changes"
+// The inverse; errors name `field` and the key that is wrong.
+Result<Change> change_from_json(const nlohmann::json& j, const std::string& field);
 Result<ChangeBatch> batch_from_json(const nlohmann::json& j);
 
 // ---- serving side (the node whose changes are read) ----------------------------------

@@ -1,0 +1,136 @@
+#include "persistence/periodic/quarantine.hpp"
+
+#include "persistence/periodic/apply_statements.hpp"
+#include "persistence/periodic/feed_sql.hpp"
+
+namespace tandem {
+namespace {
+
+// The columns read_row() takes apart, in its order.
+std::string columns() {
+  using periodic::epoch_ms_expr;
+  return "id::text, peer, (change->>'schema') || '.' || (change->>'table'), change->>'op',"
+         " (change->'pk')::text, CASE WHEN jsonb_typeof(change->'row') = 'object'"
+         " THEN (change->'row')::text END, change->>'origin', change->>'changed_at', error, " +
+         epoch_ms_expr("at") + "::text, retries::text, " + epoch_ms_expr("retried_at") +
+         "::text, change::text, local_row::text";
+}
+
+struct Stored {
+  QuarantinedChange view;
+  std::string change_json;
+  std::optional<std::string> local_row;  // JSON text, "null" when the row was absent
+};
+
+Stored read_row(const pg::Row& r) {
+  auto text = [&](std::size_t i) { return r[i].value_or(""); };
+  auto number = [&](std::size_t i) -> std::int64_t { return r[i] ? std::stoll(*r[i]) : 0; };
+  Stored s;
+  s.view = {number(0), text(1), text(2), text(3), text(4), text(5), text(6),
+            number(7), text(8), number(9), number(10), number(11)};
+  s.change_json = text(12);
+  s.local_row = r[13];
+  return s;
+}
+
+Error still_fails(const QuarantinedChange& c, const std::string& why) {
+  return make_error(kQuarantineStillFails, "change " + std::to_string(c.id) + " on " + c.table +
+                                               " " + c.key + " still fails: " + why);
+}
+
+// The retry's transaction: Ok(change) when it applied and left the quarantine; an error
+// of kError's kind with PostgreSQL's message when the change itself failed.
+Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std::int64_t id) {
+  // A row the application holds locked must not hold up the node's change server (it
+  // serves the peers' fetches) for long: wait for it 5 s at most.
+  if (auto s = conn.exec("SET LOCAL lock_timeout = '5s'"); !s.ok()) return s.error();
+  auto rows = conn.query("SELECT " + columns() + " FROM tandem.quarantine WHERE id = $1::bigint FOR UPDATE",
+                         {std::to_string(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty())
+    return make_error(kQuarantineUnknown, "no quarantined change " + std::to_string(id), "id");
+  Stored s = read_row(rows->front());
+  auto parsed = change_from_json(nlohmann::json::parse(s.change_json, nullptr, false), "change");
+  if (!parsed.ok()) return make_error(pg::kError, parsed.error().message);
+  const Change& c = *parsed;
+  const pg::TableInfo* t = catalog.find(c.schema, c.table);
+  if (!t) return make_error(pg::kError, "table " + s.view.table + " is not synced on this node");
+  if (t->primary_key.empty()) return make_error(pg::kError, "table " + t->qualified() + " has no primary key here");
+  if (s.local_row) {
+    auto now = conn.query(periodic::current_row_sql(conn, *t) + " FOR UPDATE", {c.pk.dump()});
+    if (!now.ok()) return now.error();
+    pg::Value current = now->empty() ? pg::Value{"null"} : now->front()[0];
+    auto same = conn.scalar("SELECT ($1::jsonb = $2::jsonb)::text", {current, *s.local_row});
+    if (!same.ok()) return same.error();
+    if (same->value_or("") != "true")
+      return make_error(kQuarantineRowChanged,
+                        "the row " + s.view.table + " " + s.view.key +
+                            " has changed on this node since change " + std::to_string(id) +
+                            " was quarantined: that change is older than the row and applying it "
+                            "would bring back an older version; discard it",
+                        "id");
+  }
+  const bool deletion = c.op == 'D';
+  auto applied = conn.query(deletion ? periodic::delete_sql(conn, *t) : periodic::upsert_sql(conn, *t),
+                            {deletion ? c.pk.dump() : c.row.dump()});
+  if (!applied.ok()) return applied.error();
+  auto gone = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint", {std::to_string(id)});
+  if (!gone.ok()) return gone.error();
+  return s;
+}
+
+}  // namespace
+
+Status quarantine_change(pg::Connection& conn, const std::string& peer, const Change& change,
+                         const std::string& error, const std::optional<std::string>& local_row) {
+  auto q = conn.query(
+      "INSERT INTO tandem.quarantine (peer, change, error, local_row) VALUES ($1, $2::jsonb, $3, $4::jsonb)",
+      {peer, change_to_json(change).dump(), error, local_row});
+  if (!q.ok()) return q.error();
+  return ok_status();
+}
+
+Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string& peer,
+                                        std::size_t limit) {
+  auto rows = conn.query("SELECT " + columns() +
+                             " FROM tandem.quarantine WHERE ($1 = '' OR peer = $1) ORDER BY id LIMIT $2::bigint",
+                         {peer, std::to_string(limit)});
+  if (!rows.ok()) return rows.error();
+  auto total = conn.scalar("SELECT count(*)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)", {peer});
+  if (!total.ok()) return total.error();
+  QuarantineList out;
+  out.total = std::stoull(total->value_or("0"));
+  for (const auto& r : *rows) out.changes.push_back(read_row(r).view);
+  return out;
+}
+
+Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
+                                            std::int64_t id) {
+  if (auto s = conn.exec("BEGIN"); !s.ok()) return s.error();
+  auto done = apply_again(conn, catalog, id);
+  if (done.ok()) {
+    if (auto s = conn.exec("COMMIT"); !s.ok()) return s.error();
+    return done->view;
+  }
+  (void)conn.exec("ROLLBACK");
+  // Only the change's own failure is kept with it; a lost lock or connection says
+  // nothing about the change.
+  if (done.error().code != pg::kError) return done.error();
+  const std::string why = done.error().message;
+  auto rows = conn.query("UPDATE tandem.quarantine SET error = $2, retries = retries + 1, retried_at = now()"
+                         " WHERE id = $1::bigint RETURNING " + columns(),
+                         {std::to_string(id), why});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return make_error(kQuarantineUnknown, "no quarantined change " + std::to_string(id), "id");
+  return still_fails(read_row(rows->front()).view, why);
+}
+
+Result<QuarantinedChange> discard_quarantined(pg::Connection& conn, std::int64_t id) {
+  auto rows = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint RETURNING " + columns(),
+                         {std::to_string(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return make_error(kQuarantineUnknown, "no quarantined change " + std::to_string(id), "id");
+  return read_row(rows->front()).view;
+}
+
+}  // namespace tandem

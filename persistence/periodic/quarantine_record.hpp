@@ -1,0 +1,33 @@
+// One quarantined change of periodic sync (a row of tandem.quarantine), as admins see it:
+// a peer's change that failed to apply here, kept so that nothing is lost. Plain data,
+// so the node's API (actors/node_api.hpp) can carry it without libpq.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace tandem {
+
+struct QuarantinedChange {
+  std::int64_t id = 0;
+  std::string peer;               // the node it was fetched from
+  std::string table;              // "schema.table"
+  std::string op;                 // "I", "U" or "D"
+  std::string key;                // the row's key as JSON text ({"id": 5})
+  std::string row;                // the change's row as JSON text; empty for a deletion
+  std::string origin;             // the node where the change was made
+  std::int64_t changed_at = 0;    // ms since epoch, on the origin
+  std::string error;              // why it failed (the last attempt's error)
+  std::int64_t quarantined_at = 0;  // ms since epoch
+  std::int64_t retries = 0;         // failed retries since
+  std::int64_t retried_at = 0;      // ms since epoch of the last failed retry; 0 never
+};
+
+// Between the actor that reads them and the node's API (snake_case keys).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantinedChange, id, peer, table, op, key, row,
+                                                origin, changed_at, error, quarantined_at, retries,
+                                                retried_at)
+
+}  // namespace tandem

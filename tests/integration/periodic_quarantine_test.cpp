@@ -1,0 +1,162 @@
+// Periodic sync's quarantine on two sandbox clusters: a peer's change that fails to apply
+// is kept with the row as it found it, listed, and retried or discarded by an admin.
+#include <gtest/gtest.h>
+
+#include "persistence/periodic/quarantine.hpp"
+#include "tests/integration/periodic_feed_fixture.hpp"
+
+namespace tandem {
+namespace {
+
+using test::kItems;
+
+class PeriodicQuarantine : public test::PeriodicFeed {
+ protected:
+  QuarantineList held(const std::string& peer = "") {
+    auto list = list_quarantined(*b_.conn, peer, 100);
+    EXPECT_TRUE(list.ok()) << list.error().describe();
+    return list.ok() ? *list : QuarantineList{};
+  }
+};
+
+TEST_F(PeriodicQuarantine, AChangeIsListedAndAppliesOnRetryOnceItsCauseIsGone) {
+  start(kItems);
+  b_.exec("ALTER TABLE items ADD CONSTRAINT qty_positive CHECK (qty >= 0)");
+  a_.exec("INSERT INTO items VALUES (1, 'ok', 1), (2, 'bad', -1)");
+  EXPECT_EQ(sync(a_, b_).quarantined, 1u);
+
+  auto list = held();
+  ASSERT_EQ(list.total, 1u);
+  ASSERT_EQ(list.changes.size(), 1u);
+  const QuarantinedChange q = list.changes[0];
+  EXPECT_EQ(q.peer, "a");
+  EXPECT_EQ(q.table, "public.items");
+  EXPECT_EQ(q.op, "I");
+  EXPECT_EQ(nlohmann::json::parse(q.key), (nlohmann::json{{"id", 2}}));
+  EXPECT_EQ(nlohmann::json::parse(q.row).value("qty", 0), -1);
+  EXPECT_EQ(q.origin, "a");
+  EXPECT_GT(q.changed_at, 0);
+  EXPECT_GT(q.quarantined_at, 0);
+  EXPECT_NE(q.error.find("qty_positive"), std::string::npos) << q.error;
+  EXPECT_EQ(q.retries, 0);
+  EXPECT_EQ(held("b").total, 0u);  // filtered by peer
+  EXPECT_EQ(b_.scalar("SELECT local_row::text FROM tandem.quarantine"), "null");  // row 2 was absent
+
+  // The cause is still there: the retry fails, says why, and the change stays.
+  auto again = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, kQuarantineStillFails);
+  EXPECT_NE(again.error().message.find("qty_positive"), std::string::npos) << again.error().message;
+  list = held();
+  ASSERT_EQ(list.total, 1u);
+  EXPECT_EQ(list.changes[0].retries, 1);
+  EXPECT_GT(list.changes[0].retried_at, 0);
+
+  // The admin removes the cause; the retry applies it and it leaves the quarantine.
+  b_.exec("ALTER TABLE items DROP CONSTRAINT qty_positive");
+  auto applied = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_TRUE(applied.ok()) << applied.error().describe();
+  EXPECT_EQ(applied->id, q.id);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id || ':' || qty, ',' ORDER BY id) FROM items"), "1:1,2:-1");
+  EXPECT_EQ(held().total, 0u);
+  // Written as b's own change, so it reaches the peers like an application's write.
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM tandem.change_log WHERE origin = 'b' AND pk->>'id' = '2'"), 1);
+  sync(b_, a_);
+  sync(a_, b_);
+  EXPECT_EQ(sums(a_), sums(b_));
+
+  auto unknown = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, kQuarantineUnknown);
+}
+
+// A row changed after its change was quarantined is newer than that change: the retry
+// would bring back an older version, so it is refused, and the change can be discarded.
+TEST_F(PeriodicQuarantine, ARetryIsRefusedWhenTheRowChangedSinceAndTheChangeCanBeDiscarded) {
+  start(kItems);
+  b_.exec("CREATE UNIQUE INDEX items_name ON items (name); INSERT INTO items VALUES (10, 'taken', 1)");
+  a_.exec("INSERT INTO items VALUES (2, 'taken', 2)");
+  EXPECT_EQ(sync(a_, b_).quarantined, 1u);
+  const std::int64_t id = held().changes.at(0).id;
+  EXPECT_NE(held().changes[0].error.find("items_name"), std::string::npos);
+
+  b_.exec("DELETE FROM items WHERE id = 10; INSERT INTO items VALUES (2, 'written here', 7)");
+  auto refused = retry_quarantined(*b_.conn, b_.catalog, id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kQuarantineRowChanged);
+  EXPECT_NE(refused.error().message.find("has changed on this node"), std::string::npos);
+  EXPECT_EQ(b_.scalar("SELECT name FROM items WHERE id = 2"), "written here");
+  EXPECT_EQ(held().total, 1u);
+  EXPECT_EQ(held().changes[0].retries, 0);  // not a failure of the change itself
+
+  auto gone = discard_quarantined(*b_.conn, id);
+  ASSERT_TRUE(gone.ok()) << gone.error().describe();
+  EXPECT_EQ(gone->id, id);
+  EXPECT_EQ(gone->table, "public.items");
+  EXPECT_EQ(held().total, 0u);
+  EXPECT_EQ(b_.scalar("SELECT name FROM items WHERE id = 2"), "written here");
+  auto twice = discard_quarantined(*b_.conn, id);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, kQuarantineUnknown);
+}
+
+// A later change of the same row in the same batch applies; the earlier one that failed
+// is then older than the row, and its retry is refused rather than undoing the later one.
+TEST_F(PeriodicQuarantine, AFailedChangeFollowedByALaterOneOfTheSameRowIsNotRetriedOverIt) {
+  start(kItems);
+  b_.exec("ALTER TABLE items ADD CONSTRAINT qty_small CHECK (qty < 100)");
+  a_.exec("INSERT INTO items VALUES (1, 'x', 1)");
+  sync(a_, b_);
+  a_.exec("UPDATE items SET qty = 500 WHERE id = 1; UPDATE items SET qty = 5 WHERE id = 1");
+  auto stats = sync(a_, b_);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ(b_.scalar("SELECT qty FROM items WHERE id = 1"), "5");
+  auto q = held().changes.at(0);
+  EXPECT_EQ(q.op, "U");
+  b_.exec("ALTER TABLE items DROP CONSTRAINT qty_small");
+  auto refused = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kQuarantineRowChanged);
+  EXPECT_EQ(b_.scalar("SELECT qty FROM items WHERE id = 1"), "5");
+}
+
+// A deletion that failed (a row still referenced here) applies on retry once nothing
+// references the row.
+TEST_F(PeriodicQuarantine, AFailedDeletionAppliesOnRetry) {
+  start("CREATE TABLE parent (id int PRIMARY KEY);");
+  b_.exec("CREATE TABLE local_child (id int PRIMARY KEY, parent_id int REFERENCES parent)");
+  a_.exec("INSERT INTO parent VALUES (1)");
+  sync(a_, b_);
+  b_.exec("INSERT INTO local_child VALUES (1, 1)");
+  a_.exec("DELETE FROM parent WHERE id = 1");
+  EXPECT_EQ(sync(a_, b_).quarantined, 1u);
+  auto q = held().changes.at(0);
+  EXPECT_EQ(q.op, "D");
+  EXPECT_EQ(q.row, "");
+  b_.exec("DELETE FROM local_child");
+  auto applied = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_TRUE(applied.ok()) << applied.error().describe();
+  EXPECT_EQ(count(b_, "SELECT count(*) FROM parent"), 0);
+}
+
+// Schema version 1 had no local_row, retries or retried_at: the install adds them, and a
+// change quarantined before (no row recorded) can still be retried.
+TEST_F(PeriodicQuarantine, VersionOneSchemaIsMigratedAndItsEntriesRetry) {
+  start(kItems);
+  b_.exec("ALTER TABLE tandem.quarantine DROP COLUMN local_row, DROP COLUMN retries, DROP COLUMN retried_at;"
+          "UPDATE tandem.meta SET value = '1' WHERE key = 'schema_version';"
+          "INSERT INTO tandem.quarantine (peer, change, error) VALUES ('a', '{\"id\": 7, \"schema\": \"public\","
+          " \"table\": \"items\", \"op\": \"I\", \"pk\": {\"id\": 3}, \"row\": {\"id\": 3, \"name\": \"old\","
+          " \"qty\": 3}, \"origin\": \"a\", \"changed_at\": 1700000000000}', 'from version 1')");
+  install(b_);
+  EXPECT_EQ(b_.scalar("SELECT value FROM tandem.meta WHERE key = 'schema_version'"), "2");
+  auto q = held().changes.at(0);
+  EXPECT_EQ(q.retries, 0);
+  EXPECT_EQ(q.changed_at, 1700000000000);
+  auto applied = retry_quarantined(*b_.conn, b_.catalog, q.id);
+  ASSERT_TRUE(applied.ok()) << applied.error().describe();
+  EXPECT_EQ(b_.scalar("SELECT name FROM items WHERE id = 3"), "old");
+}
+
+}  // namespace
+}  // namespace tandem
