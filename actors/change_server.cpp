@@ -6,6 +6,8 @@
 //   (changes_atom, peer, cursor_json, limit) -> batch_json | error text in {"error": …}
 //   (pending_atom, peer)                     -> uint64 (or max when unknown)
 //   (conflicts_atom, peer, limit)            -> JSON array of conflict_to_json | {"error": …}
+//   (quarantine_atom, peer, limit)           -> {"ok": QuarantineList} | {"error", "code"}
+//   (qretry_atom | qdiscard_atom, id, who)   -> {"ok": QuarantinedChange} | {"error", "code"}
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
 #include "persistence/periodic/conflict_log.hpp"
+#include "persistence/periodic/quarantine.hpp"
 
 namespace tandem {
 namespace {
@@ -64,6 +67,34 @@ bool ready(Self* self) {
   st.installed = true;
   log::info("periodic") << "change capture installed on " << catalog->tables.size() << " tables";
   return true;
+}
+
+json failure(const Error& e) { return {{"error", e.message}, {"code", e.code}}; }
+
+// "change 7 from a on public.items {"id":2}": a quarantined change in the log.
+std::string describe(const QuarantinedChange& c) {
+  return "quarantined change " + std::to_string(c.id) + " from " + c.peer + " on " + c.table + " " + c.key;
+}
+
+// Retries or discards quarantined change `id`, as `who` asked (for the log).
+std::string act_on_quarantined(Self* self, bool retry, std::int64_t id, const std::string& who) {
+  if (!ready(self)) return json{{"error", "the database is not reachable"}}.dump();
+  auto& conn = *self->state.conn;
+  auto run = [&]() -> Result<QuarantinedChange> {
+    if (!retry) return discard_quarantined(conn, id);
+    auto catalog = pg::load_catalog(conn, self->state.ctx->selection());
+    if (!catalog.ok()) return catalog.error();
+    return retry_quarantined(conn, *catalog, id);
+  };
+  auto done = run();
+  if (!done.ok()) {
+    if (retry && done.error().code != kQuarantineUnknown)
+      log::warn("periodic") << "retry of quarantined change " << id << " (" << who
+                            << "): " << done.error().message;
+    return failure(done.error()).dump();
+  }
+  log::info("periodic") << describe(*done) << (retry ? " applied on retry" : " discarded") << " (" << who << ")";
+  return json{{"ok", *done}}.dump();
 }
 
 std::vector<std::string> peer_ids(const NodeContext& ctx) {
@@ -121,6 +152,18 @@ caf::behavior change_server(Self* self, NodeContextPtr ctx) {
         json out = json::array();
         for (const auto& c : *list) out.push_back(conflict_to_json(c));
         return out.dump();
+      },
+      [=](quarantine_atom, const std::string& peer, std::uint64_t limit) -> std::string {
+        if (!ready(self)) return json{{"error", "the database is not reachable"}}.dump();
+        auto list = list_quarantined(*self->state.conn, peer, limit);
+        if (!list.ok()) return failure(list.error()).dump();
+        return json{{"ok", *list}}.dump();
+      },
+      [=](qretry_atom, std::int64_t id, const std::string& who) -> std::string {
+        return act_on_quarantined(self, true, id, who);
+      },
+      [=](qdiscard_atom, std::int64_t id, const std::string& who) -> std::string {
+        return act_on_quarantined(self, false, id, who);
       },
   };
 }

@@ -236,25 +236,30 @@ class NodeImpl final : public Node {
 
   Result<std::vector<ConflictRecord>> periodic_conflicts(const std::string& peer,
                                                          std::size_t limit) override {
-    if (!sys_) return make_error("stopped", "the node is stopping");
-    Result<std::vector<ConflictRecord>> out = make_error("timeout", "the node did not answer in time");
-    auto server = children().change_server;
-    if (!server) return out;
-    caf::scoped_actor self{*sys_};
-    self->request(server, kAskTimeout, conflicts_atom::value, peer, static_cast<std::uint64_t>(limit))
-        .receive(
-            [&](const std::string& text) {
-              auto j = json::parse(text, nullptr, false);
-              if (!j.is_array()) {
-                out = make_error("conflicts", j.is_object() ? j.value("error", "no answer") : "bad answer");
-                return;
-              }
-              std::vector<ConflictRecord> list;
-              for (const auto& c : j) list.push_back(conflict_from_json(c));
-              out = list;
-            },
-            [&](caf::error& e) { out = make_error("timeout", sys_->render(e)); });
-    return out;
+    auto j = ask_change_server("conflicts", conflicts_atom::value, peer, static_cast<std::uint64_t>(limit));
+    if (!j.ok()) return j.error();
+    if (!j->is_array()) return make_error("conflicts", "bad answer");
+    std::vector<ConflictRecord> list;
+    for (const auto& c : *j) list.push_back(conflict_from_json(c));
+    return list;
+  }
+
+  Result<QuarantineList> periodic_quarantine(const std::string& peer, std::size_t limit) override {
+    auto j = ask_change_server("quarantine", quarantine_atom::value, peer, static_cast<std::uint64_t>(limit));
+    if (!j.ok()) return j.error();
+    return j->get<QuarantineList>();
+  }
+
+  Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) override {
+    auto j = ask_change_server("quarantine", qretry_atom::value, id, who);
+    if (!j.ok()) return j.error();
+    return j->get<QuarantinedChange>();
+  }
+
+  Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) override {
+    auto j = ask_change_server("quarantine", qdiscard_atom::value, id, who);
+    if (!j.ok()) return j.error();
+    return j->get<QuarantinedChange>();
   }
 
   Status set_periodic_paused(bool paused) override {
@@ -323,6 +328,30 @@ class NodeImpl final : public Node {
             },
             [&](caf::error& e) { log::warn("node") << "supervisor: " << sys_->render(e); });
     return c;
+  }
+
+  // One request to the change server, which answers with JSON text: an array, or
+  // {"ok": answer} (a change's own "error" field is not a failure), or the error it
+  // reports ({"error", "code"}; `what` is the code when it gives none).
+  template <class... Ts>
+  Result<json> ask_change_server(const char* what, Ts&&... xs) {
+    if (!sys_) return make_error("stopped", "the node is stopping");
+    Result<json> out = make_error("timeout", "the node did not answer in time");
+    auto server = children().change_server;
+    if (!server) return out;
+    caf::scoped_actor self{*sys_};
+    self->request(server, kAskTimeout, std::forward<Ts>(xs)...)
+        .receive(
+            [&](const std::string& text) {
+              auto j = json::parse(text, nullptr, false);
+              if (j.is_array()) out = std::move(j);
+              else if (j.is_object() && j.contains("ok")) out = std::move(j["ok"]);
+              else if (j.is_object() && j.contains("error"))
+                out = make_error(j.value("code", std::string(what)), j.value("error", std::string("no answer")));
+              else out = make_error(what, "bad answer");
+            },
+            [&](caf::error& e) { out = make_error("timeout", sys_->render(e)); });
+    return out;
   }
 
   // One request to the manager; `on_reply` runs on this thread with the answer.

@@ -12,6 +12,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "persistence/periodic/conflict_record.hpp"
+#include "persistence/periodic/quarantine_record.hpp"
 #include "statemachine/session.hpp"
 
 namespace tandem {
@@ -120,6 +121,14 @@ class NodeApi {
   // The newest recorded conflicts, at most `limit`; with `peer`'s changes only when given.
   virtual Result<std::vector<ConflictRecord>> periodic_conflicts(const std::string& peer,
                                                                  std::size_t limit) = 0;
+  // Peers' changes that failed to apply here, oldest first, at most `limit`; with
+  // `peer`'s only when given (persistence/periodic/quarantine.hpp).
+  virtual Result<QuarantineList> periodic_quarantine(const std::string& peer, std::size_t limit) = 0;
+  // Applies quarantined change `id` again, or deletes it; `who` asked (for the log).
+  // Error codes: kQuarantineUnknown, kQuarantineRowChanged, kQuarantineStillFails, or
+  // why the node could not do it.
+  virtual Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) = 0;
+  virtual Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) = 0;
   // A peer's request over HTTP (the fallback transport), passed on as the actor link would.
   virtual PeerCallAnswer peer_call(const PeerCall& call) = 0;
 };

@@ -26,7 +26,7 @@ const std::vector<CommandSpec>& commands() {
       {"cancel", 1, 1, {}, "cancel ID"},
       {"clear-stuck", 0, 0, {}, "clear-stuck"},
       {"peers", 0, 0, {}, "peers"},
-      {"periodic", 0, 1, {}, "periodic [pause|resume|conflicts]"},
+      {"periodic", 0, 2, {}, "periodic [pause|resume|conflicts|quarantine|retry ID|discard ID]"},
   };
   return specs;
 }
@@ -81,9 +81,19 @@ Status apply_command(const CommandSpec& spec, const std::vector<std::string>& wo
   } else if (cmd == "show" || cmd == "cancel") {
     inv.id = words[0];
   } else if (cmd == "periodic" && !words.empty()) {
-    if (words[0] != "pause" && words[0] != "resume" && words[0] != "conflicts")
-      return usage_error("periodic takes \"pause\", \"resume\" or \"conflicts\", not \"" + words[0] + "\"");
-    inv.periodic_verb = words[0];
+    const std::string& verb = words[0];
+    const bool takes_id = verb == "retry" || verb == "discard";
+    if (!takes_id && verb != "pause" && verb != "resume" && verb != "conflicts" && verb != "quarantine")
+      return usage_error("periodic takes \"pause\", \"resume\", \"conflicts\", \"quarantine\", \"retry ID\" or "
+                         "\"discard ID\", not \"" + verb + "\"");
+    if (takes_id != (words.size() == 2))
+      return usage_error(takes_id ? "periodic " + verb + " needs the id of a quarantined change (tandemctl periodic quarantine lists them)"
+                                  : "unexpected argument \"" + words.back() + "\"; usage: tandemctl " + spec.synopsis);
+    if (takes_id && (words[1].empty() || words[1].size() > 18 ||
+                     !std::all_of(words[1].begin(), words[1].end(), ::isdigit)))
+      return usage_error("\"" + words[1] + "\" is not the id of a quarantined change (a whole number)");
+    inv.periodic_verb = verb;
+    if (takes_id) inv.id = words[1];
   } else if (cmd == "history" && !limit.empty()) {
     bool digits = limit.size() <= 4 && std::all_of(limit.begin(), limit.end(), ::isdigit);
     int n = digits ? std::stoi(limit) : 0;
@@ -161,8 +171,11 @@ const char* usage_text() {
          "  cancel ID        cancel a full sync\n"
          "  clear-stuck      end stalled sessions and free the lock\n"
          "  peers            the nodes this node knows, and whether they answer\n"
-         "  periodic [pause|resume|conflicts]\n"
-         "                   periodic sync per peer, pause/resume it, or its recorded conflicts\n"
+         "  periodic [pause|resume|conflicts|quarantine]\n"
+         "                   periodic sync per peer, pause/resume it, its recorded conflicts,\n"
+         "                   or the peers' changes that failed to apply here (quarantined)\n"
+         "  periodic retry ID | periodic discard ID\n"
+         "                   apply a quarantined change again, or drop it\n"
          "\n"
          "--json prints the API's JSON instead of text (full-sync: one progress\n"
          "object per line). A progress bar is drawn only when stdout is a terminal.\n"

@@ -34,8 +34,9 @@ struct Invocation {
   std::string token;  // --token or $TANDEM_TOKEN; required to run a command
   bool json = false;  // --json: machine-readable output on stdout
   std::string command;
-  std::string id;              // show, cancel: the session id
-  std::string periodic_verb;   // periodic: "", "pause" or "resume"
+  std::string id;              // show, cancel: the session id; periodic retry/discard: the change id
+  std::string periodic_verb;   // periodic: "", "pause", "resume", "conflicts", "quarantine",
+                               // "retry" or "discard" (these two with `id`)
   int limit = 20;              // history --limit N
   FullSyncArgs full_sync;
 };

@@ -15,14 +15,33 @@ int cmd_peers(Context& ctx) {
   return print(ctx, peers, render_peers(peers));
 }
 
+namespace {
+
+// `periodic retry ID` and `periodic discard ID`: 0 when done; 1 when the node could not
+// (the change still fails, or its row changed since); 2 for an unknown id or no answer.
+int act_on_quarantined(Context& ctx, const std::string& verb) {
+  const std::string path = "/api/admin/sync/periodic/quarantine/" + ctx.inv.id + "/" + verb;
+  auto a = ctx.api.post(path, json::object());
+  if (!a.ok()) return report(ctx, a.error().message);
+  if (!a->ok())
+    return report(ctx, refusal(*a, verb + " of quarantined change " + ctx.inv.id),
+                  a->status == 409 ? kExitSyncFailed : kExitUsage);
+  return print(ctx, a->body, "Change " + ctx.inv.id + (verb == "retry" ? " applied" : " discarded") + ".\n");
+}
+
+}  // namespace
+
 int cmd_periodic(Context& ctx) {
   const std::string& verb = ctx.inv.periodic_verb;
-  if (verb == "conflicts") {
+  if (verb == "conflicts" || verb == "quarantine") {
     int rc = 0;
-    json list = fetch(ctx, "listing conflicts", "/api/admin/sync/periodic/conflicts?limit=50", rc);
+    json list = fetch(ctx, "listing " + std::string(verb == "conflicts" ? "conflicts" : "quarantined changes"),
+                      "/api/admin/sync/periodic/" + verb + "?limit=50", rc);
     if (rc) return rc;
-    return print(ctx, list, render_conflicts(list, names_or_empty(ctx)));
+    return print(ctx, list, verb == "conflicts" ? render_conflicts(list, names_or_empty(ctx))
+                                                : render_quarantine(list, names_or_empty(ctx)));
   }
+  if (verb == "retry" || verb == "discard") return act_on_quarantined(ctx, verb);
   const std::string path = "/api/admin/sync/periodic" + (verb.empty() ? "" : "/" + verb);
   auto a = verb.empty() ? ctx.api.get(path) : ctx.api.post(path, json::object());
   if (!a.ok()) return report(ctx, a.error().message);
@@ -41,6 +60,11 @@ int cmd_periodic(Context& ctx) {
   if (recent.ok() && recent->ok() && recent->body.is_object() && !recent->body.value("conflicts", json::array()).empty())
     text += "Recent conflicts (tandemctl periodic conflicts for more):\n" +
             render_conflicts(recent->body, names_or_empty(ctx), "  ");
+  // Changes waiting for an admin are worth a line of their own.
+  auto held = ctx.api.get("/api/admin/sync/periodic/quarantine?limit=1");
+  if (held.ok() && held->ok() && held->body.is_object() && held->body.value("total", std::uint64_t{0}) > 0)
+    text += std::to_string(held->body.value("total", std::uint64_t{0})) +
+            " of the peers' changes failed to apply here and are quarantined (tandemctl periodic quarantine).\n";
   return print(ctx, a->body, text);
 }
 

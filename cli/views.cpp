@@ -57,6 +57,22 @@ std::string log_line(const json& entry) {
   return at == "-" ? msg : at + "  " + msg;
 }
 
+// "id 5" or "order_id 3, line 2": the `key` object of a conflict or a quarantined change.
+std::string key_text(const json& item) {
+  std::string key;
+  if (item.contains("key") && item["key"].is_object())
+    for (const auto& [k, v] : item["key"].items())
+      key += (key.empty() ? "" : ", ") + k + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+  return key;
+}
+
+// The first line of a PostgreSQL error, without its "ERROR:  " tag.
+std::string error_line(const std::string& error) {
+  std::string line = error.substr(0, error.find('\n'));
+  if (line.rfind("ERROR:  ", 0) == 0) line = line.substr(8);
+  return line;
+}
+
 }  // namespace
 
 NodeNames node_names(const json& peers) {
@@ -169,9 +185,7 @@ std::string render_conflicts(const json& conflicts, const NodeNames& names, cons
   for (const auto& c : list) {
     const bool remote_won = cell(c, "winner") == "remote";
     const json& kept = c.contains(remote_won ? "remote" : "local") ? c[remote_won ? "remote" : "local"] : json::object();
-    std::string key;
-    if (c.contains("key") && c["key"].is_object())
-      for (const auto& [k, v] : c["key"].items()) key += (key.empty() ? "" : ", ") + k + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+    const std::string key = key_text(c);
     const std::string policy = cell(c, "policy");
     const std::string rule = policy == "last_writer_wins" ? "the later change wins"
                              : policy.rfind("prefer_node:", 0) == 0 ? node_label(policy.substr(12), names) + " is preferred"
@@ -200,6 +214,22 @@ std::string render_periodic(const json& periodic, const NodeNames& names) {
     if (cell(p, "lastError") != "-") out += "    " + cell(p, "peer") + ": " + cell(p, "lastError") + "\n";
     if (cell(p, "blockedBy") != "-") out += "    " + cell(p, "peer") + " held up: " + cell(p, "blockedBy") + "\n";
   }
+  return out;
+}
+
+std::string render_quarantine(const json& answer, const NodeNames& names, const std::string& indent) {
+  const json& list = list_of(answer, "changes");
+  if (list.empty()) return indent + "No changes quarantined.\n";
+  std::string out;
+  for (const auto& c : list) {
+    out += indent + "#" + cell(c, "id") + "  " + short_time(cell(c, "quarantinedAt")) + "  " + cell(c, "table") +
+           " (" + key_text(c) + "): " + cell(c, "op") + " from " + node_label(cell(c, "peer"), names);
+    if (c.value("retries", 0) > 0) out += ", retried " + cell(c, "retries") + " times";
+    out += "\n" + indent + "    " + error_line(c.value("error", std::string("-"))) + "\n";
+  }
+  const auto total = answer.is_object() ? answer.value("total", std::uint64_t{0}) : 0;
+  if (total > list.size())
+    out += indent + "The oldest " + std::to_string(list.size()) + " of " + std::to_string(total) + " are shown.\n";
   return out;
 }
 

@@ -53,4 +53,11 @@ std::string render_periodic(const nlohmann::json& periodic, const NodeNames& nam
 std::string render_conflicts(const nlohmann::json& conflicts, const NodeNames& names,
                              const std::string& indent = "");
 
+// The quarantined changes ({total, changes: [...]}), oldest first, two lines each:
+// "#7  2026-11-25 12:00:31  public.products (id 5): update from Server B, retried 2 times"
+// and, indented, the first line of why it failed; "The oldest N of T are shown." when
+// more are held. Each line starts with `indent`.
+std::string render_quarantine(const nlohmann::json& answer, const NodeNames& names,
+                              const std::string& indent = "");
+
 }  // namespace tandem::cli

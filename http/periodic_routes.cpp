@@ -1,5 +1,8 @@
 #include "http/periodic_routes.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "http/api_views.hpp"
 #include "http/request_body.hpp"
 
@@ -30,26 +33,103 @@ json conflict_json(const ConflictRecord& c) {
           {"resolvedAt", iso_time(c.resolved_at)}};
 }
 
+json quarantined_json(const QuarantinedChange& c) {
+  const char* op = c.op == "D" ? "delete" : c.op == "U" ? "update" : "insert";
+  return {{"id", c.id},
+          {"peer", c.peer},
+          {"table", c.table},
+          {"op", op},
+          {"key", stored_json(c.key)},
+          {"row", stored_json(c.row)},
+          {"origin", c.origin},
+          {"changedAt", iso_time(c.changed_at)},
+          {"error", c.error},
+          {"quarantinedAt", iso_time(c.quarantined_at)},
+          {"retries", c.retries},
+          {"lastRetryAt", c.retried_at > 0 ? json(iso_time(c.retried_at)) : json(nullptr)}};
+}
+
+// ?peer=&limit= of the periodic listings: the peer ("" for all) and the limit, or the
+// refusal (unknown parameter, bad limit, unknown peer).
+struct ListQuery {
+  std::string peer;
+  std::size_t limit = 0;
+  std::optional<Response> refused;
+};
+
+ListQuery list_query(const Request& q, const Config& config) {
+  ListQuery out;
+  if ((out.refused = refuse_unknown_query(q, {"peer", "limit"}))) return out;
+  out.limit = query_limit(q, 50, 1000, out.refused);
+  if (out.refused) return out;
+  if (auto it = q.query.find("peer"); it != q.query.end()) {
+    out.peer = it->second;
+    if (!config.find_peer(out.peer))
+      out.refused = Response::error(404, "unknown peer " + out.peer.substr(0, 64), "peer");
+  }
+  return out;
+}
+
+// The {id} of a quarantine route: a positive whole number.
+std::optional<std::int64_t> quarantine_id(const Request& q) {
+  const std::string& id = q.params.at("id");
+  if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) return std::nullopt;
+  std::int64_t n = std::stoll(id);
+  return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
+}
+
+// A retry's or discard's answer: what was done, or why not, with the status that says it.
+Response quarantine_answer(const Result<QuarantinedChange>& done, const char* verb) {
+  if (done.ok())
+    return Response::json(200, {{"success", true},
+                                {"id", done->id},
+                                {"message", std::string(verb)},
+                                {"change", quarantined_json(*done)}});
+  const Error& e = done.error();
+  if (e.code == kQuarantineUnknown) return Response::error(404, e.message, "id");
+  // The row changed since, the change still fails, or the row is locked right now: the
+  // request was understood and cannot be carried out as things stand.
+  if (e.code == kQuarantineRowChanged || e.code == kQuarantineStillFails || e.code == "pg_conflict")
+    return Response::error(409, e.message, "id");
+  return Response::error(503, e.message);
+}
+
 }  // namespace
 
 void add_periodic_routes(Router& router, NodeApi& node, const Config& config) {
   // What was decided for each conflict (SPEC: every conflict is recorded and shown).
   router.add("GET", "/api/admin/sync/periodic/conflicts", Auth::admin_token, [&node, &config](const Request& q) {
-    if (auto refused = refuse_unknown_query(q, {"peer", "limit"})) return *refused;
-    std::optional<Response> refused;
-    const std::size_t limit = query_limit(q, 50, 1000, refused);
-    if (refused) return *refused;
-    std::string peer;
-    if (auto it = q.query.find("peer"); it != q.query.end()) {
-      peer = it->second;
-      if (!config.find_peer(peer)) return Response::error(404, "unknown peer " + peer.substr(0, 64), "peer");
-    }
-    auto list = node.periodic_conflicts(peer, limit);
+    auto query = list_query(q, config);
+    if (query.refused) return *query.refused;
+    auto list = node.periodic_conflicts(query.peer, query.limit);
     if (!list.ok()) return Response::error(503, list.error().message);
     json out = json::array();
     for (const auto& c : *list) out.push_back(conflict_json(c));
     return Response::json(200, {{"conflicts", out}});
   });
+
+  // Peers' changes that failed to apply here, kept until an admin retries or discards them.
+  router.add("GET", "/api/admin/sync/periodic/quarantine", Auth::admin_token, [&node, &config](const Request& q) {
+    auto query = list_query(q, config);
+    if (query.refused) return *query.refused;
+    auto list = node.periodic_quarantine(query.peer, query.limit);
+    if (!list.ok()) return Response::error(503, list.error().message);
+    json out = json::array();
+    for (const auto& c : list->changes) out.push_back(quarantined_json(c));
+    return Response::json(200, {{"total", list->total}, {"changes", out}});
+  });
+  for (bool retry : {true, false}) {
+    router.add("POST", retry ? "/api/admin/sync/periodic/quarantine/{id}/retry"
+                             : "/api/admin/sync/periodic/quarantine/{id}/discard",
+               Auth::admin_token, [&node, retry](const Request& q) {
+                 if (auto refused = refuse_any_body(q)) return *refused;
+                 auto id = quarantine_id(q);
+                 if (!id) return Response::error(400, "must be a quarantined change's id (a positive whole number)", "id");
+                 const std::string who = "requested through the API from " + q.remote;
+                 return retry ? quarantine_answer(node.retry_quarantined(*id, who), "applied")
+                              : quarantine_answer(node.discard_quarantined(*id, who), "discarded");
+               });
+  }
 
   router.add("GET", "/api/admin/sync/periodic", Auth::admin_token, [&node](const Request&) {
     auto peers = node.periodic();

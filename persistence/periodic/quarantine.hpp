@@ -23,21 +23,11 @@
 
 namespace tandem {
 
-// Error codes of retry_quarantined and discard_quarantined besides PostgreSQL's.
-constexpr const char* kQuarantineUnknown = "quarantine_unknown";     // no such id
-constexpr const char* kQuarantineRowChanged = "quarantine_row_changed";
-constexpr const char* kQuarantineStillFails = "quarantine_still_fails";
-
 // Keeps `change` from `peer` with why it failed and the row as it is here now
 // (`local_row`: JSON text, "null" when absent, nullopt when it could not be read).
 // Runs in the caller's (apply) transaction.
 Status quarantine_change(pg::Connection& conn, const std::string& peer, const Change& change,
                          const std::string& error, const std::optional<std::string>& local_row);
-
-struct QuarantineList {
-  std::uint64_t total = 0;                 // held for the filter, however many are listed
-  std::vector<QuarantinedChange> changes;  // oldest first (the order they arrived in)
-};
 
 // At most `limit` quarantined changes, oldest first; only `peer`'s when it is not empty.
 Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string& peer,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,9 +26,20 @@ struct QuarantinedChange {
   std::int64_t retried_at = 0;      // ms since epoch of the last failed retry; 0 never
 };
 
+struct QuarantineList {
+  std::uint64_t total = 0;                 // held for the filter, however many are listed
+  std::vector<QuarantinedChange> changes;  // oldest first (the order they arrived in)
+};
+
+// Error codes of a retry or discard besides PostgreSQL's (quarantine.hpp).
+constexpr const char* kQuarantineUnknown = "quarantine_unknown";  // no such id
+constexpr const char* kQuarantineRowChanged = "quarantine_row_changed";
+constexpr const char* kQuarantineStillFails = "quarantine_still_fails";
+
 // Between the actor that reads them and the node's API (snake_case keys).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantinedChange, id, peer, table, op, key, row,
                                                 origin, changed_at, error, quarantined_at, retries,
                                                 retried_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantineList, total, changes)
 
 }  // namespace tandem

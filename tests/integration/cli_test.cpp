@@ -152,6 +152,14 @@ TEST(Cli, PullSucceedsWithProgressLinesAndEveryReadingCommandWorks) {
   auto conflicts = ctl(*n.b, {"periodic", "conflicts"});
   EXPECT_EQ(conflicts.exit_code, 0) << dump(conflicts);
   EXPECT_TRUE(has(conflicts.out, "No conflicts recorded.")) << dump(conflicts);
+  auto quarantine = ctl(*n.b, {"periodic", "quarantine"});
+  EXPECT_EQ(quarantine.exit_code, 0) << dump(quarantine);
+  EXPECT_TRUE(has(quarantine.out, "No changes quarantined.")) << dump(quarantine);
+  for (std::string verb : {"retry", "discard"}) {
+    auto none = ctl(*n.b, {"periodic", verb, "999"});
+    EXPECT_EQ(none.exit_code, 2) << dump(none);
+    EXPECT_TRUE(has(none.err, "no quarantined change 999")) << dump(none);
+  }
 
   auto bad_token = ctl({"peers"}, "http://127.0.0.1:" + std::to_string(n.b->http_port()), "wrong-token");
   EXPECT_EQ(bad_token.exit_code, 2) << dump(bad_token);

@@ -139,6 +139,49 @@ TEST_F(PeriodicSync, ConflictLastWriterWins) {
   EXPECT_GE(shown, 1u);
 }
 
+// A change b's schema refuses is quarantined on b and shown by its API; the admin
+// removes the cause and retries it, or discards one that no longer matters.
+TEST_F(PeriodicSync, AQuarantinedChangeIsShownThenRetriedOrDiscardedThroughTheApi) {
+  start_nodes();
+  n_->db_b.exec("ALTER TABLE products ADD CONSTRAINT price_cap CHECK (price < 10000)");
+  n_->db_a.exec("UPDATE products SET price = 25000 WHERE id = 5; UPDATE products SET price = 30000 WHERE id = 6");
+  json held;
+  ASSERT_TRUE(wait_until([&] {
+    held = n_->b->get("/api/admin/sync/periodic/quarantine").json();
+    return held.value("total", 0) == 2;
+  }, seconds(20), milliseconds(200))) << held.dump() << n_->b->log();
+  ASSERT_EQ(held["changes"].size(), 2u);
+  const json first = held["changes"][0];
+  EXPECT_EQ(first.value("peer", ""), "a");
+  EXPECT_EQ(first.value("table", ""), "public.products");
+  EXPECT_EQ(first.value("op", ""), "update");
+  EXPECT_EQ(first["key"], json({{"id", 5}}));
+  EXPECT_EQ(first["row"].value("price", ""), "25000.00") << first.dump();
+  EXPECT_NE(first.value("error", "").find("price_cap"), std::string::npos) << first.dump();
+  EXPECT_GE(periodic(*n_->b).value("quarantined", 0), 2);
+  const std::string id5 = std::to_string(first.value("id", 0));
+  const std::string id6 = std::to_string(held["changes"][1].value("id", 0));
+
+  auto still = n_->b->post("/api/admin/sync/periodic/quarantine/" + id5 + "/retry");
+  EXPECT_EQ(still.status, 409) << still.body;
+  EXPECT_NE(still.json().value("error", "").find("still fails"), std::string::npos) << still.body;
+
+  n_->db_b.exec("ALTER TABLE products DROP CONSTRAINT price_cap");
+  auto applied = n_->b->post("/api/admin/sync/periodic/quarantine/" + id5 + "/retry");
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(applied.json().value("message", ""), "applied");
+  EXPECT_EQ(n_->db_b.scalar("SELECT price FROM products WHERE id = 5"), "25000.00");
+  auto discarded = n_->b->post("/api/admin/sync/periodic/quarantine/" + id6 + "/discard");
+  ASSERT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_EQ(n_->b->get("/api/admin/sync/periodic/quarantine").json().value("total", -1), 0);
+  EXPECT_NE(n_->b->log().find("quarantined change " + id6 + " from a on public.products {\"id\": 6} discarded"),
+            std::string::npos) << n_->b->log();
+  // Product 6 stays as b had it until someone writes it again; then both nodes agree.
+  EXPECT_NE(n_->db_b.scalar("SELECT price FROM products WHERE id = 6"), "30000.00");
+  n_->db_a.exec("UPDATE products SET price = 31000 WHERE id = 6");
+  EXPECT_TRUE(converged(seconds(20))) << n_->b->log();
+}
+
 // A key that holds a timestamptz and a bytea, written by applications whose sessions
 // print them differently (time zone, bytea_output): both mean the same row, so the
 // conflict must be seen (were the keys compared as each session prints them, each node

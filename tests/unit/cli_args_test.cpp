@@ -90,6 +90,15 @@ TEST(CliArgs, PeriodicVerbs) {
   EXPECT_EQ(parse_ok({"periodic", "pause"}).periodic_verb, "pause");
   EXPECT_EQ(parse_ok({"periodic", "resume"}).periodic_verb, "resume");
   EXPECT_NE(parse_error({"periodic", "stop"}).find("\"stop\""), std::string::npos);
+  EXPECT_EQ(parse_ok({"periodic", "quarantine"}).periodic_verb, "quarantine");
+  auto retry = parse_ok({"periodic", "retry", "17"});
+  EXPECT_EQ(retry.periodic_verb, "retry");
+  EXPECT_EQ(retry.id, "17");
+  EXPECT_EQ(parse_ok({"periodic", "discard", "3"}).id, "3");
+  EXPECT_NE(parse_error({"periodic", "retry"}).find("needs the id of a quarantined change"), std::string::npos);
+  EXPECT_NE(parse_error({"periodic", "discard", "x1"}).find("\"x1\" is not the id"), std::string::npos);
+  EXPECT_NE(parse_error({"periodic", "pause", "3"}).find("unexpected argument \"3\""), std::string::npos);
+  parse_error({"periodic", "retry", "1", "2"});
 }
 
 TEST(CliArgs, HistoryLimit) {

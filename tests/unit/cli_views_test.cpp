@@ -130,6 +130,25 @@ TEST(CliViews, ConflictsSayWhoseVersionWasKeptAndWhy) {
   EXPECT_EQ(render_conflicts(json{{"conflicts", json::array()}}, kNames), "No conflicts recorded.\n");
 }
 
+TEST(CliViews, QuarantineShowsEachChangeAndWhyItFailed) {
+  json update = {{"id", 7}, {"peer", "a"}, {"table", "public.products"}, {"op", "update"}, {"key", {{"id", 5}}},
+                 {"quarantinedAt", "2026-11-25T12:00:31.000Z"}, {"retries", 0},
+                 {"error", "ERROR:  new row for relation \"products\" violates check constraint \"price_cap\"\n"
+                           "DETAIL:  Failing row contains (5, ...)."}};
+  json deletion = {{"id", 9}, {"peer", "a"}, {"table", "public.orders"}, {"op", "delete"},
+                   {"key", {{"id", 9}, {"line", "x"}}}, {"quarantinedAt", "2026-11-25T12:01:00.000Z"},
+                   {"retries", 2}, {"error", "still referenced"}};
+  std::string t = render_quarantine(json{{"total", 2}, {"changes", {update, deletion}}}, kNames);
+  EXPECT_EQ(t,
+            "#7  2026-11-25 12:00:31  public.products (id 5): update from Server A\n"
+            "    new row for relation \"products\" violates check constraint \"price_cap\"\n"
+            "#9  2026-11-25 12:01:00  public.orders (id 9, line x): delete from Server A, retried 2 times\n"
+            "    still referenced\n");
+  t = render_quarantine(json{{"total", 120}, {"changes", {update}}}, kNames, "  ");
+  EXPECT_TRUE(has(t, "\n  The oldest 1 of 120 are shown.\n")) << t;
+  EXPECT_EQ(render_quarantine(json{{"total", 0}, {"changes", json::array()}}, kNames), "No changes quarantined.\n");
+}
+
 TEST(CliViews, PeriodicFromEitherShape) {
   json row = {{"peer", "a"}, {"state", "running"}, {"lastRoundAt", "2026-11-25T12:00:30.000Z"},
               {"lagSeconds", 1.5}, {"pending", 3}, {"applied", 120}, {"conflicts", 0}};

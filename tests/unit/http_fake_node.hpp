@@ -63,6 +63,28 @@ class FakeNode : public NodeApi {
     std::vector<ConflictRecord> out(conflicts.begin(), conflicts.begin() + std::min(limit, conflicts.size()));
     return out;
   }
+  QuarantineList quarantine;
+  std::vector<std::string> quarantine_acts;  // "retry 7 | who", "discard 7 | who"
+  // What a retry or discard answers: the listed change with that id, else this error.
+  Error quarantine_error = make_error(kQuarantineUnknown, "no quarantined change");
+  Result<QuarantineList> periodic_quarantine(const std::string& peer, std::size_t limit) override {
+    QuarantineList out{quarantine.total, {}};
+    for (const auto& c : quarantine.changes)
+      if ((peer.empty() || c.peer == peer) && out.changes.size() < limit) out.changes.push_back(c);
+    return out;
+  }
+  Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) override {
+    return act("retry", id, who);
+  }
+  Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) override {
+    return act("discard", id, who);
+  }
+  Result<QuarantinedChange> act(const std::string& verb, std::int64_t id, const std::string& who) {
+    quarantine_acts.push_back(verb + " " + std::to_string(id) + " | " + who);
+    for (const auto& c : quarantine.changes)
+      if (c.id == id) return c;
+    return quarantine_error;
+  }
   Status set_periodic_paused(bool pause) override {
     paused.push_back(pause);
     return ok_status();

@@ -133,6 +133,81 @@ TEST_F(ApiRoutes, ConflictsShowBothVersionsAndWhichWon) {
   EXPECT_EQ(body(bad)["field"], "limit");
 }
 
+TEST_F(ApiRoutes, QuarantineListsChangesAndRetriesOrDiscardsOne) {
+  QuarantinedChange c;
+  c.id = 7;
+  c.peer = "b";
+  c.table = "public.items";
+  c.op = "U";
+  c.key = R"({"id": 2})";
+  c.row = R"({"id": 2, "qty": -1})";
+  c.origin = "b";
+  c.changed_at = 1764000000050;
+  c.error = "new row violates check constraint \"qty_positive\"";
+  c.quarantined_at = 1764000001000;
+  QuarantinedChange d = c;
+  d.id = 8;
+  d.op = "D";
+  d.row = "";
+  d.retries = 2;
+  d.retried_at = 1764000002000;
+  node.quarantine = {5, {c, d}};
+  auto r = call("GET", "/api/admin/sync/periodic/quarantine", "", "Bearer long-random-string",
+                {{"peer", "b"}, {"limit", "2"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(r)["total"], 5) << "how many are held, not how many are listed";
+  auto list = body(r)["changes"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["id"], 7);
+  EXPECT_EQ(list[0]["op"], "update");
+  EXPECT_EQ(list[0]["key"]["id"], 2) << "the key as JSON, not text";
+  EXPECT_EQ(list[0]["row"]["qty"], -1);
+  EXPECT_EQ(list[0]["changedAt"], "2025-11-24T16:00:00.050Z");
+  EXPECT_EQ(list[0]["error"], c.error);
+  EXPECT_EQ(list[0]["retries"], 0);
+  EXPECT_TRUE(list[0]["lastRetryAt"].is_null());
+  EXPECT_EQ(list[1]["op"], "delete");
+  EXPECT_TRUE(list[1]["row"].is_null());
+  EXPECT_EQ(list[1]["lastRetryAt"], "2025-11-24T16:00:02.000Z");
+  EXPECT_EQ(call("GET", "/api/admin/sync/periodic/quarantine", "", "Bearer long-random-string",
+                 {{"peer", "zz"}}).status, 404);
+  EXPECT_EQ(call("GET", "/api/admin/sync/periodic/quarantine", "", "Bearer long-random-string",
+                 {{"limit", "1001"}}).status, 400);
+  EXPECT_EQ(call("GET", "/api/admin/sync/periodic/quarantine", "", "Bearer long-random-string",
+                 {{"id", "7"}}).status, 400);
+
+  auto retried = call("POST", "/api/admin/sync/periodic/quarantine/7/retry");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(body(retried)["message"], "applied");
+  EXPECT_EQ(body(retried)["change"]["table"], "public.items");
+  auto discarded = call("POST", "/api/admin/sync/periodic/quarantine/8/discard", "{}");
+  ASSERT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_EQ(body(discarded)["message"], "discarded");
+  ASSERT_EQ(node.quarantine_acts.size(), 2u);
+  EXPECT_EQ(node.quarantine_acts[0], "retry 7 | requested through the API from 127.0.0.1:1");
+  EXPECT_EQ(node.quarantine_acts[1].substr(0, 9), "discard 8");
+
+  auto unknown = call("POST", "/api/admin/sync/periodic/quarantine/9/retry");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(body(unknown)["field"], "id");
+  for (const char* code : {kQuarantineRowChanged, kQuarantineStillFails, "pg_conflict"}) {
+    node.quarantine_error = make_error(code, "the row has changed on this node");
+    auto refused = call("POST", "/api/admin/sync/periodic/quarantine/9/retry");
+    EXPECT_EQ(refused.status, 409) << code;
+    EXPECT_EQ(body(refused)["error"], "the row has changed on this node");
+  }
+  node.quarantine_error = make_error("timeout", "the node did not answer in time");
+  EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/9/discard").status, 503);
+  const size_t acts = node.quarantine_acts.size();
+  for (const char* bad : {"0", "-1", "x7", "99999999999999999999"}) {
+    auto r400 = call("POST", std::string("/api/admin/sync/periodic/quarantine/") + bad + "/retry");
+    EXPECT_EQ(r400.status, 400) << bad;
+    EXPECT_EQ(body(r400)["field"], "id");
+  }
+  EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/7/retry", R"({"force":true})").status, 400);
+  EXPECT_EQ(node.quarantine_acts.size(), acts) << "a refused request reaches no change";
+}
+
 TEST_F(ApiRoutes, MutatingRoutesWithoutFieldsTakeAnEmptyBodyAndRefuseKeys) {
   EXPECT_EQ(call("POST", "/api/admin/sync/periodic/pause").status, 200);
   EXPECT_EQ(call("POST", "/api/admin/sync/periodic/resume", "{}").status, 200);
