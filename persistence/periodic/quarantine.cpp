@@ -33,14 +33,17 @@ Stored read_row(const pg::Row& r) {
   return s;
 }
 
-Error still_fails(const QuarantinedChange& c, const std::string& why) {
+Error still_fails(const QuarantinedChange& c, std::string why) {
+  if (why.rfind("ERROR:  ", 0) == 0) why.erase(0, 8);
   return make_error(kQuarantineStillFails, "change " + std::to_string(c.id) + " on " + c.table +
                                                " " + c.key + " still fails: " + why);
 }
 
 // The retry's transaction: Ok(change) when it applied and left the quarantine; an error
 // of kError's kind with PostgreSQL's message when the change itself failed.
-Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std::int64_t id) {
+// The statement runs prepared, as in apply_changes, so its error reads the same.
+Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std::int64_t id,
+                           periodic::PreparedSet& prepared) {
   // A row the application holds locked must not hold up the node's change server (it
   // serves the peers' fetches) for long: wait for it 5 s at most.
   if (auto s = conn.exec("SET LOCAL lock_timeout = '5s'"); !s.ok()) return s.error();
@@ -71,9 +74,10 @@ Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std
                         "id");
   }
   const bool deletion = c.op == 'D';
-  auto applied = conn.query(deletion ? periodic::delete_sql(conn, *t) : periodic::upsert_sql(conn, *t),
-                            {deletion ? c.pk.dump() : c.row.dump()});
-  if (!applied.ok()) return applied.error();
+  auto name = prepared.prepare(deletion ? periodic::delete_sql(conn, *t) : periodic::upsert_sql(conn, *t));
+  if (!name.ok()) return name.error();
+  if (auto applied = prepared.run(*name, deletion ? c.pk.dump() : c.row.dump()); !applied.ok())
+    return applied.error();
   auto gone = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint", {std::to_string(id)});
   if (!gone.ok()) return gone.error();
   return s;
@@ -107,12 +111,16 @@ Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string&
 Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
                                             std::int64_t id) {
   if (auto s = conn.exec("BEGIN"); !s.ok()) return s.error();
-  auto done = apply_again(conn, catalog, id);
+  periodic::PreparedSet prepared(conn);
+  auto done = apply_again(conn, catalog, id, prepared);
   if (done.ok()) {
-    if (auto s = conn.exec("COMMIT"); !s.ok()) return s.error();
+    auto committed = conn.exec("COMMIT");
+    prepared.release();
+    if (!committed.ok()) return committed.error();
     return done->view;
   }
   (void)conn.exec("ROLLBACK");
+  prepared.release();
   // Only the change's own failure is kept with it; a lost lock or connection says
   // nothing about the change.
   if (done.error().code != pg::kError) return done.error();

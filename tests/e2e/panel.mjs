@@ -13,6 +13,7 @@ const SCENARIOS = {
   selection: () => import('./scenarios/selection.mjs'),
   defaults: () => import('./scenarios/defaults.mjs'),
   conflicts: () => import('./scenarios/conflicts.mjs'),
+  quarantine: () => import('./scenarios/quarantine.mjs'),
   push_failure: () => import('./scenarios/push_failure.mjs'),
   token: () => import('./scenarios/token.mjs'),
   layout: () => import('./scenarios/layout.mjs'),

@@ -155,6 +155,20 @@ TEST(Panel, PeriodicSyncListsTheConflictsItResolved) {
   run_scenario("conflicts", n);
 }
 
+// Changes b's schema refuses (a constraint only b has) are quarantined on b; its panel
+// lists them, explains a refused retry and discards one after asking.
+TEST(Panel, QuarantinedChangesAreListedRetriedAndDiscarded) {
+  TwoNodes n(kScale, false);
+  ASSERT_NO_FATAL_FAILURE(start_equal_with_periodic_sync(n));
+  n.db_b.exec("ALTER TABLE products ADD CONSTRAINT price_cap CHECK (price < 10000)");
+  n.db_a.exec("UPDATE products SET price = 25000 WHERE id = 5");  // captured first, listed first
+  n.db_a.exec("UPDATE products SET price = 30000 WHERE id = 6");
+  ASSERT_TRUE(wait_until([&] { return n.db_b.scalar("SELECT count(*) FROM tandem.quarantine") == "2"; },
+                         std::chrono::seconds(20)))
+      << "b quarantined nothing\n" << n.b->log();
+  run_scenario("quarantine", n);
+}
+
 TEST(Panel, SelectionStaysPutAcrossRefreshesAndEveryControlIsLabelledAndReachable) {
   TwoNodes n(kScale);
   run_scenario("selection", n);

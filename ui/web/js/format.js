@@ -69,3 +69,9 @@ export function isActive(state) {
 }
 
 export const PHASES = ['backup', 'transfer', 'convert', 'restore', 'verify'];
+
+// A row's key as the API gives it ({id: 5}) for one line: "id 5", "order_id 3, line 2".
+export function keyText(key) {
+  if (key && typeof key === 'object') return Object.entries(key).map(([k, v]) => `${k} ${v}`).join(', ');
+  return String(key);
+}

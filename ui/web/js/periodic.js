@@ -2,12 +2,15 @@
 // round, lag, pending and applied changes, conflicts), and pause/resume for this node.
 // Reads GET /api/admin/sync/periodic ({peers: [...]}); a node without that route (404)
 // says so plainly. Each card also lists the newest conflicts with that peer and how each
-// was decided (GET /api/admin/sync/periodic/conflicts).
+// was decided (GET /api/admin/sync/periodic/conflicts), and the peer's changes that failed
+// to apply here, with Retry and Discard (quarantine.js).
 
 import { h, fill, setText } from './dom.js';
 import { get, post } from './api.js';
 import { nodeName } from './store.js';
-import { ago, duration } from './format.js';
+import { ago, duration, keyText } from './format.js';
+import { confirmDialog } from './confirm.js';
+import { quarantineList, changeText } from './quarantine.js';
 
 const EVERY_MS = 5000;
 
@@ -31,11 +34,6 @@ function ruleText(policy) {
   return preferred ? `${nodeName(preferred[1])} is preferred` : String(policy || 'unknown rule');
 }
 
-function keyText(key) {
-  if (key && typeof key === 'object') return Object.entries(key).map(([k, v]) => `${k} ${v}`).join(', ');
-  return String(key);
-}
-
 // "public.products (id 5): kept Server B's version, the later change wins · 2 min ago"
 function conflictItem(c) {
   const kept = c.winner === 'remote' ? c.remote : c.local;
@@ -53,7 +51,9 @@ function conflictList(conflicts) {
     h('ul', { class: 'conflict-list' }, conflicts.map(conflictItem)));
 }
 
-function peerCard(p, conflicts) {
+const QUARANTINE_SHOWN = 20;
+
+function peerCard(p, conflicts, held, quarantine) {
   const id = p.peer ?? p.id;
   const [cls, label] = STATE[p.state] || ['running', String(p.state ?? 'unknown')];
   const stat = (name, value) => h('div', { class: 'stat' }, h('dt', {}, name), h('dd', {}, value));
@@ -66,11 +66,12 @@ function peerCard(p, conflicts) {
       stat('Pending', p.pending != null ? String(p.pending) : '—'),
       stat('Applied', String(p.applied ?? 0)),
       stat('Conflicts', String(p.conflicts ?? 0)),
-      p.quarantined ? stat('Quarantined', String(p.quarantined)) : null),
+      held?.total ? stat('Quarantined', String(held.total)) : null),
     p.blockedBy ? h('p', { class: 'alert warning', dataset: { blocked: '' } },
       h('strong', { class: 'block' }, `Held up by another transaction: ${p.blockedBy}.`),
       h('span', { class: 'block' }, 'Changes from this peer wait until that transaction ends (commit or roll it back in the application, or pg_terminate_backend with the process number).')) : null,
     problem ? h('p', { class: 'alert failed' }, String(problem)) : null,
+    quarantine(held),
     conflictList(conflicts.filter((c) => c.remote?.origin === id).slice(0, CONFLICTS_SHOWN)));
 }
 
@@ -86,6 +87,26 @@ export function createPeriodicPage() {
   let timer = null;
   let shown = null;    // the last answer rendered: an unchanged one is not re-rendered
   let paused = false;  // every peer paused by the admin
+  const notes = new Map();  // quarantined change id -> why its last retry or discard did not go through
+
+  async function onQuarantined(change, verb) {
+    if (verb === 'discard' && !(await confirmDialog({
+      title: 'Discard this change?',
+      body: `${changeText(change)} will not be applied on this server. The row stays as this server has it.`,
+      confirm: 'Discard change', keep: 'Keep it' }))) return;
+    const a = await post(`/api/admin/sync/periodic/quarantine/${change.id}/${verb}`);
+    if (a.status === 401) return;
+    if (a.ok) {
+      notes.delete(change.id);
+      setText(message, `${verb === 'retry' ? 'Applied' : 'Discarded'}: ${changeText(change)}.`);
+    } else {
+      // The first line says why; the change's own lines below show the full error.
+      notes.set(change.id, `${verb === 'retry' ? 'Retry' : 'Discard'} did not go through: ${String(a.error).split('\n')[0]}`);
+    }
+    shown = null;
+    load();
+  }
+  const quarantine = (held) => quarantineList(held, notes, onQuarantined);
 
   async function act() {
     const action = paused ? 'resume' : 'pause';
@@ -111,10 +132,14 @@ export function createPeriodicPage() {
       toggle.hidden = peers.length === 0;
       const c = await get('/api/admin/sync/periodic/conflicts?limit=50');
       const conflicts = c.ok && Array.isArray(c.data?.conflicts) ? c.data.conflicts : [];
-      const sig = JSON.stringify([peers, conflicts]);
+      const held = await Promise.all(peers.map(async (p) => {
+        const q = await get(`/api/admin/sync/periodic/quarantine?peer=${encodeURIComponent(p.peer ?? p.id)}&limit=${QUARANTINE_SHOWN}`);
+        return q.ok ? q.data : null;
+      }));
+      const sig = JSON.stringify([peers, conflicts, held]);
       if (sig === shown) return;
       shown = sig;
-      fill(body, peers.length ? h('ul', { class: 'periodic-list' }, peers.map((p) => peerCard(p, conflicts)))
+      fill(body, peers.length ? h('ul', { class: 'periodic-list' }, peers.map((p, i) => peerCard(p, conflicts, held[i], quarantine)))
                               : h('p', { class: 'muted', id: 'periodic-none' }, 'This node runs no periodic sync with any peer.'));
     }
   }
