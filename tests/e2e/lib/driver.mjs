@@ -69,6 +69,14 @@ export async function waitSignedIn(page) {
   await page.waitForFunction(() => Number(document.body.dataset.refreshes || 0) >= 1);
 }
 
+// `node`'s Periodic Sync page, signed in, and the selector of `peer`'s card on it.
+export async function openPeriodic(browser, node, peer, options = {}) {
+  const page = await open(browser, node, options);
+  await waitSignedIn(page);
+  await page.click('a[data-view="periodic"]');
+  return { page, card: `.periodic-peer[data-peer="${peer.id}"]` };
+}
+
 export async function text(page, selector) {
   return (await page.textContent(selector))?.trim() ?? '';
 }

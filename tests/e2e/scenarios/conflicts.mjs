@@ -2,14 +2,12 @@
 // periodic sync was paused): b's Periodic Sync page lists it on a's card, naming the row,
 // whose version was kept and by which rule.
 
-import { nodes, open, waitSignedIn, text, until, check, screenshot } from '../lib/driver.mjs';
+import { nodes, openPeriodic, text, until, check, screenshot } from '../lib/driver.mjs';
 
 export async function run(browser, say) {
   const { a, b } = nodes();
-  const page = await open(browser, b);
-  await waitSignedIn(page);
-  await page.click('a[data-view="periodic"]');
-  const item = `.periodic-peer[data-peer="${a.id}"] .conflict-list li`;
+  const { page, card } = await openPeriodic(browser, b, a);
+  const item = `${card} .conflict-list li`;
   await until(async () => (await page.locator(item).count()) > 0, 'a conflict listed on the card', 30000);
   const shown = await text(page, item);
   check(shown.includes('public.products (id 5)'), `the row is named: ${shown}`);

@@ -2,14 +2,11 @@
 // C++ side holds it for the whole scenario): the Periodic Sync page's card for a says
 // what holds the round up and what to do.
 
-import { nodes, open, waitSignedIn, text, until, check, screenshot } from '../lib/driver.mjs';
+import { nodes, openPeriodic, text, until, check, screenshot } from '../lib/driver.mjs';
 
 export async function run(browser, say) {
   const { a, b } = nodes();
-  const page = await open(browser, b);
-  await waitSignedIn(page);
-  await page.click('a[data-view="periodic"]');
-  const card = `.periodic-peer[data-peer="${a.id}"]`;
+  const { page, card } = await openPeriodic(browser, b, a);
   await page.waitForSelector(card, { timeout: 10000 });
   await until(async () => /waits for a lock held by process/.test(await text(page, card)),
     'the peer card naming the lock holder', 30000);

@@ -3,14 +3,11 @@
 // retry while the cause is still there is refused and the card says why; a discard asks
 // first, then the change is gone from the node. The list fits a phone's width.
 
-import { nodes, open, waitSignedIn, text, until, check, screenshot, api, assertNoHorizontalScroll, PHONE } from '../lib/driver.mjs';
+import { nodes, openPeriodic, text, until, check, screenshot, api, assertNoHorizontalScroll, PHONE } from '../lib/driver.mjs';
 
 export async function run(browser, say) {
   const { a, b } = nodes();
-  const page = await open(browser, b);
-  await waitSignedIn(page);
-  await page.click('a[data-view="periodic"]');
-  const card = `.periodic-peer[data-peer="${a.id}"]`;
+  const { page, card } = await openPeriodic(browser, b, a);
   const items = `${card} .quarantine-list li`;
   await until(async () => (await page.locator(items).count()) === 2, 'two quarantined changes on the card', 30000);
   const held = (await api(b, 'GET', '/api/admin/sync/periodic/quarantine')).data;
@@ -46,9 +43,7 @@ export async function run(browser, say) {
   check(left.total === 1 && left.changes[0].id === first.id, `only the first is left: ${JSON.stringify(left)}`);
   await page.context().close();
 
-  const phone = await open(browser, b, { viewport: PHONE });
-  await waitSignedIn(phone);
-  await phone.click('a[data-view="periodic"]');
+  const { page: phone } = await openPeriodic(browser, b, a, { viewport: PHONE });
   await phone.waitForSelector(items);
   await assertNoHorizontalScroll(phone, 'periodic with a quarantined change (phone)');
   await phone.context().close();
