@@ -7,7 +7,8 @@
 //   (pending_atom, peer)                     -> uint64 (or max when unknown)
 //   (conflicts_atom, peer, limit)            -> JSON array of conflict_to_json | {"error": …}
 //   (quarantine_atom, peer, limit)           -> {"ok": QuarantineList} | {"error", "code"}
-//   (qretry_atom | qdiscard_atom, id, who)   -> {"ok": QuarantinedChange} | {"error", "code"}
+//   (qretry_atom | qdiscard_atom, id, who)   -> {"ok": QuarantineAction} | {"error", "code"}
+//   (qretryall_atom, peer, who)              -> {"ok": QuarantineSweep} | {"error", "code"}
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -80,7 +81,7 @@ std::string describe(const QuarantinedChange& c) {
 std::string act_on_quarantined(Self* self, bool retry, std::int64_t id, const std::string& who) {
   if (!ready(self)) return json{{"error", "the database is not reachable"}}.dump();
   auto& conn = *self->state.conn;
-  auto run = [&]() -> Result<QuarantinedChange> {
+  auto run = [&]() -> Result<QuarantineAction> {
     if (!retry) return discard_quarantined(conn, id);
     auto catalog = pg::load_catalog(conn, self->state.ctx->selection());
     if (!catalog.ok()) return catalog.error();
@@ -93,8 +94,27 @@ std::string act_on_quarantined(Self* self, bool retry, std::int64_t id, const st
                             << "): " << done.error().message;
     return failure(done.error()).dump();
   }
-  log::info("periodic") << describe(*done) << (retry ? " applied on retry" : " discarded") << " (" << who << ")";
+  auto line = log::info("periodic");
+  line << describe(done->change) << (retry ? " applied on retry" : " discarded");
+  if (!done->superseded.empty()) line << ", with " << done->superseded.size() << " older change(s) of the row";
+  line << " (" << who << ")";
   return json{{"ok", *done}}.dump();
+}
+
+// Retries the newest quarantined change of every row (of `peer`'s, when given).
+std::string retry_all(Self* self, const std::string& peer, const std::string& who) {
+  if (!ready(self)) return json{{"error", "the database is not reachable"}}.dump();
+  auto& conn = *self->state.conn;
+  auto catalog = pg::load_catalog(conn, self->state.ctx->selection());
+  if (!catalog.ok()) return failure(catalog.error()).dump();
+  // Bounded, so the peers' fetches this server also answers wait a few seconds at most.
+  auto sweep = retry_all_quarantined(conn, *catalog, peer, 500);
+  if (!sweep.ok()) return failure(sweep.error()).dump();
+  log::info("periodic") << "retry of the quarantined changes" << (peer.empty() ? "" : " from " + peer) << " ("
+                        << who << "): " << sweep->applied << " applied (" << sweep->superseded
+                        << " older ones dropped with them), " << sweep->still_failing << " still failing, "
+                        << sweep->row_changed << " refused (row changed since), " << sweep->remaining << " held";
+  return json{{"ok", *sweep}}.dump();
 }
 
 std::vector<std::string> peer_ids(const NodeContext& ctx) {
@@ -164,6 +184,9 @@ caf::behavior change_server(Self* self, NodeContextPtr ctx) {
       },
       [=](qdiscard_atom, std::int64_t id, const std::string& who) -> std::string {
         return act_on_quarantined(self, false, id, who);
+      },
+      [=](qretryall_atom, const std::string& peer, const std::string& who) -> std::string {
+        return retry_all(self, peer, who);
       },
   };
 }

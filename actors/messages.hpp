@@ -118,6 +118,7 @@ using conflicts_atom = caf::atom_constant<caf::atom("conflicts")>;
 using quarantine_atom = caf::atom_constant<caf::atom("quarantine")>;  // list quarantined changes
 using qretry_atom = caf::atom_constant<caf::atom("qretry")>;          // retry one of them
 using qdiscard_atom = caf::atom_constant<caf::atom("qdiscard")>;      // discard one of them
+using qretryall_atom = caf::atom_constant<caf::atom("qretryall")>;    // retry all of them
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;

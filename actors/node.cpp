@@ -250,16 +250,22 @@ class NodeImpl final : public Node {
     return j->get<QuarantineList>();
   }
 
-  Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) override {
+  Result<QuarantineAction> retry_quarantined(std::int64_t id, const std::string& who) override {
     auto j = ask_change_server("quarantine", qretry_atom::value, id, who);
     if (!j.ok()) return j.error();
-    return j->get<QuarantinedChange>();
+    return j->get<QuarantineAction>();
   }
 
-  Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) override {
+  Result<QuarantineAction> discard_quarantined(std::int64_t id, const std::string& who) override {
     auto j = ask_change_server("quarantine", qdiscard_atom::value, id, who);
     if (!j.ok()) return j.error();
-    return j->get<QuarantinedChange>();
+    return j->get<QuarantineAction>();
+  }
+
+  Result<QuarantineSweep> retry_all_quarantined(const std::string& peer, const std::string& who) override {
+    auto j = ask_change_server("quarantine", qretryall_atom::value, peer, who);
+    if (!j.ok()) return j.error();
+    return j->get<QuarantineSweep>();
   }
 
   Status set_periodic_paused(bool paused) override {

@@ -125,10 +125,13 @@ class NodeApi {
   // `peer`'s only when given (persistence/periodic/quarantine.hpp).
   virtual Result<QuarantineList> periodic_quarantine(const std::string& peer, std::size_t limit) = 0;
   // Applies quarantined change `id` again, or deletes it; `who` asked (for the log).
-  // Error codes: kQuarantineUnknown, kQuarantineRowChanged, kQuarantineStillFails, or
-  // why the node could not do it.
-  virtual Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) = 0;
-  virtual Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) = 0;
+  // Error codes: kQuarantineUnknown, kQuarantineRowChanged, kQuarantineStillFails,
+  // kQuarantineSuperseded, or why the node could not do it.
+  virtual Result<QuarantineAction> retry_quarantined(std::int64_t id, const std::string& who) = 0;
+  virtual Result<QuarantineAction> discard_quarantined(std::int64_t id, const std::string& who) = 0;
+  // Retries the newest quarantined change of each row (`peer`'s only, when given), up to
+  // 500 rows a call; what happened, in counts.
+  virtual Result<QuarantineSweep> retry_all_quarantined(const std::string& peer, const std::string& who) = 0;
   // A peer's request over HTTP (the fallback transport), passed on as the actor link would.
   virtual PeerCallAnswer peer_call(const PeerCall& call) = 0;
 };

@@ -26,7 +26,7 @@ const std::vector<CommandSpec>& commands() {
       {"cancel", 1, 1, {}, "cancel ID"},
       {"clear-stuck", 0, 0, {}, "clear-stuck"},
       {"peers", 0, 0, {}, "peers"},
-      {"periodic", 0, 2, {}, "periodic [pause|resume|conflicts|quarantine|retry ID|discard ID]"},
+      {"periodic", 0, 2, {}, "periodic [pause|resume|conflicts|quarantine|retry ID|retry all|discard ID]"},
   };
   return specs;
 }
@@ -89,9 +89,11 @@ Status apply_command(const CommandSpec& spec, const std::vector<std::string>& wo
     if (takes_id != (words.size() == 2))
       return usage_error(takes_id ? "periodic " + verb + " needs the id of a quarantined change (tandemctl periodic quarantine lists them)"
                                   : "unexpected argument \"" + words.back() + "\"; usage: tandemctl " + spec.synopsis);
-    if (takes_id && (words[1].empty() || words[1].size() > 18 ||
-                     !std::all_of(words[1].begin(), words[1].end(), ::isdigit)))
-      return usage_error("\"" + words[1] + "\" is not the id of a quarantined change (a whole number)");
+    const bool all = verb == "retry" && takes_id && words[1] == "all";
+    if (takes_id && !all &&
+        (words[1].empty() || words[1].size() > 18 || !std::all_of(words[1].begin(), words[1].end(), ::isdigit)))
+      return usage_error("\"" + words[1] + "\" is not the id of a quarantined change (a whole number)" +
+                         std::string(verb == "retry" ? " or \"all\"" : ""));
     inv.periodic_verb = verb;
     if (takes_id) inv.id = words[1];
   } else if (cmd == "history" && !limit.empty()) {
@@ -174,8 +176,8 @@ const char* usage_text() {
          "  periodic [pause|resume|conflicts|quarantine]\n"
          "                   periodic sync per peer, pause/resume it, its recorded conflicts,\n"
          "                   or the peers' changes that failed to apply here (quarantined)\n"
-         "  periodic retry ID | periodic discard ID\n"
-         "                   apply a quarantined change again, or drop it\n"
+         "  periodic retry ID|all | periodic discard ID\n"
+         "                   apply a quarantined change (or every row's newest) again, or drop it\n"
          "\n"
          "--json prints the API's JSON instead of text (full-sync: one progress\n"
          "object per line). A progress bar is drawn only when stdout is a terminal.\n"

@@ -34,7 +34,8 @@ struct Invocation {
   std::string token;  // --token or $TANDEM_TOKEN; required to run a command
   bool json = false;  // --json: machine-readable output on stdout
   std::string command;
-  std::string id;              // show, cancel: the session id; periodic retry/discard: the change id
+  std::string id;              // show, cancel: the session id; periodic retry/discard: the change
+                               // id ("all" for periodic retry all)
   std::string periodic_verb;   // periodic: "", "pause", "resume", "conflicts", "quarantine",
                                // "retry" or "discard" (these two with `id`)
   int limit = 20;              // history --limit N

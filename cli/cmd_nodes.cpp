@@ -17,16 +17,37 @@ int cmd_peers(Context& ctx) {
 
 namespace {
 
+// `periodic retry all`: every row's newest quarantined change, retried; what happened.
+// 0 when everything tried applied; 1 when some still fail or were refused.
+int retry_all_quarantined(Context& ctx) {
+  int rc = 0;
+  json a = send(ctx, "retry of the quarantined changes", "/api/admin/sync/periodic/quarantine/retry-all", rc);
+  if (rc) return rc;
+  auto n = [&](const char* key) { return a.is_object() ? a.value(key, std::uint64_t{0}) : 0; };
+  std::string text = std::to_string(n("applied")) + " of " + std::to_string(n("tried")) + " rows applied";
+  if (n("superseded")) text += " (and " + std::to_string(n("superseded")) + " older changes of them dropped)";
+  text += "; " + std::to_string(n("stillFailing")) + " still failing, " + std::to_string(n("rowChanged")) +
+          " refused because the row changed since (discard those); " + std::to_string(n("remaining")) +
+          " quarantined.\n";
+  int printed = print(ctx, a, text);
+  return printed ? printed : (n("stillFailing") + n("rowChanged") > 0 ? kExitSyncFailed : kExitOk);
+}
+
 // `periodic retry ID` and `periodic discard ID`: 0 when done; 1 when the node could not
-// (the change still fails, or its row changed since); 2 for an unknown id or no answer.
+// (the change still fails, its row changed since, a newer one waits); 2 for an unknown
+// id or no answer.
 int act_on_quarantined(Context& ctx, const std::string& verb) {
+  if (verb == "retry" && ctx.inv.id == "all") return retry_all_quarantined(ctx);
   const std::string path = "/api/admin/sync/periodic/quarantine/" + ctx.inv.id + "/" + verb;
   auto a = ctx.api.post(path, json::object());
   if (!a.ok()) return report(ctx, a.error().message);
   if (!a->ok())
     return report(ctx, refusal(*a, verb + " of quarantined change " + ctx.inv.id),
                   a->status == 409 ? kExitSyncFailed : kExitUsage);
-  return print(ctx, a->body, "Change " + ctx.inv.id + (verb == "retry" ? " applied" : " discarded") + ".\n");
+  const auto older = a->body.is_object() ? a->body.value("superseded", json::array()).size() : 0;
+  return print(ctx, a->body, "Change " + ctx.inv.id + (verb == "retry" ? " applied" : " discarded") +
+                                 (older ? " (and " + std::to_string(older) + " older changes of its row dropped)" : "") +
+                                 ".\n");
 }
 
 }  // namespace

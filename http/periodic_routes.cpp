@@ -49,18 +49,20 @@ json quarantined_json(const QuarantinedChange& c) {
           {"lastRetryAt", c.retried_at > 0 ? json(iso_time(c.retried_at)) : json(nullptr)}};
 }
 
-// ?peer=&limit= of the periodic listings: the peer ("" for all) and the limit, or the
-// refusal (unknown parameter, bad limit, unknown peer).
+// ?peer=&limit= of the periodic listings (?peer= alone without `with_limit`): the peer
+// ("" for all) and the limit, or the refusal (unknown parameter, bad limit, unknown peer).
 struct ListQuery {
   std::string peer;
   std::size_t limit = 0;
   std::optional<Response> refused;
 };
 
-ListQuery list_query(const Request& q, const Config& config) {
+ListQuery list_query(const Request& q, const Config& config, bool with_limit = true) {
   ListQuery out;
-  if ((out.refused = refuse_unknown_query(q, {"peer", "limit"}))) return out;
-  out.limit = query_limit(q, 50, 1000, out.refused);
+  if (with_limit) out.refused = refuse_unknown_query(q, {"peer", "limit"});
+  else out.refused = refuse_unknown_query(q, {"peer"});
+  if (out.refused) return out;
+  if (with_limit) out.limit = query_limit(q, 50, 1000, out.refused);
   if (out.refused) return out;
   if (auto it = q.query.find("peer"); it != q.query.end()) {
     out.peer = it->second;
@@ -78,20 +80,25 @@ std::optional<std::int64_t> quarantine_id(const Request& q) {
   return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
 }
 
-// A retry's or discard's answer: what was done, or why not, with the status that says it.
-Response quarantine_answer(const Result<QuarantinedChange>& done, const char* verb) {
-  if (done.ok())
-    return Response::json(200, {{"success", true},
-                                {"id", done->id},
-                                {"message", std::string(verb)},
-                                {"change", quarantined_json(*done)}});
-  const Error& e = done.error();
+// The status of a refused retry or discard: 404 no such change; 409 the request was
+// understood and cannot be carried out as things stand (the row changed since, the change
+// still fails, a newer one of the row waits, the row is locked right now); 503 otherwise.
+Response quarantine_refusal(const Error& e) {
   if (e.code == kQuarantineUnknown) return Response::error(404, e.message, "id");
-  // The row changed since, the change still fails, or the row is locked right now: the
-  // request was understood and cannot be carried out as things stand.
-  if (e.code == kQuarantineRowChanged || e.code == kQuarantineStillFails || e.code == "pg_conflict")
+  if (e.code == kQuarantineRowChanged || e.code == kQuarantineStillFails || e.code == kQuarantineSuperseded ||
+      e.code == "pg_conflict")
     return Response::error(409, e.message, "id");
   return Response::error(503, e.message);
+}
+
+// A retry's or discard's answer: what was done, or why not.
+Response quarantine_answer(const Result<QuarantineAction>& done, const char* verb) {
+  if (!done.ok()) return quarantine_refusal(done.error());
+  return Response::json(200, {{"success", true},
+                              {"id", done->change.id},
+                              {"message", std::string(verb)},
+                              {"change", quarantined_json(done->change)},
+                              {"superseded", done->superseded}});
 }
 
 }  // namespace
@@ -118,6 +125,22 @@ void add_periodic_routes(Router& router, NodeApi& node, const Config& config) {
     for (const auto& c : list->changes) out.push_back(quarantined_json(c));
     return Response::json(200, {{"total", list->total}, {"changes", out}});
   });
+  // Every row's newest quarantined change, retried (after fixing a cause many share).
+  router.add("POST", "/api/admin/sync/periodic/quarantine/retry-all", Auth::admin_token,
+             [&node, &config](const Request& q) {
+               if (auto refused = refuse_any_body(q)) return *refused;
+               auto query = list_query(q, config, false);
+               if (query.refused) return *query.refused;
+               auto sweep = node.retry_all_quarantined(query.peer, "requested through the API from " + q.remote);
+               if (!sweep.ok()) return quarantine_refusal(sweep.error());
+               return Response::json(200, {{"success", true},
+                                           {"tried", sweep->tried},
+                                           {"applied", sweep->applied},
+                                           {"superseded", sweep->superseded},
+                                           {"stillFailing", sweep->still_failing},
+                                           {"rowChanged", sweep->row_changed},
+                                           {"remaining", sweep->remaining}});
+             });
   for (bool retry : {true, false}) {
     router.add("POST", retry ? "/api/admin/sync/periodic/quarantine/{id}/retry"
                              : "/api/admin/sync/periodic/quarantine/{id}/discard",

@@ -1,5 +1,7 @@
 #include "persistence/periodic/quarantine.hpp"
 
+#include <algorithm>
+
 #include "persistence/periodic/apply_statements.hpp"
 #include "persistence/periodic/feed_sql.hpp"
 
@@ -16,8 +18,15 @@ std::string columns() {
          "::text, change::text, local_row::text";
 }
 
+// The quarantined changes of the same row from the same peer as change $1.
+const char* kSameRow =
+    "FROM tandem.quarantine q, tandem.quarantine o WHERE o.id = $1::bigint AND q.peer = o.peer"
+    " AND q.change->>'schema' = o.change->>'schema' AND q.change->>'table' = o.change->>'table'"
+    " AND q.change->'pk' = o.change->'pk'";
+
 struct Stored {
   QuarantinedChange view;
+  std::vector<std::int64_t> superseded;  // older changes of the row, dropped when it applied
   std::string change_json;
   std::optional<std::string> local_row;  // JSON text, "null" when the row was absent
 };
@@ -53,6 +62,15 @@ Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std
   if (rows->empty())
     return make_error(kQuarantineUnknown, "no quarantined change " + std::to_string(id), "id");
   Stored s = read_row(rows->front());
+  const std::string sid = std::to_string(id);
+  auto newer = conn.scalar(std::string("SELECT min(q.id)::text ") + kSameRow + " AND q.id > o.id", {sid});
+  if (!newer.ok()) return newer.error();
+  if (*newer)
+    return make_error(kQuarantineSuperseded,
+                      "change " + **newer + ", a newer change of the same row from " + s.view.peer +
+                          ", is quarantined too: retry that one (each change carries the whole row, "
+                          "and this older one is dropped when it applies)",
+                      "id");
   auto parsed = change_from_json(nlohmann::json::parse(s.change_json, nullptr, false), "change");
   if (!parsed.ok()) return make_error(pg::kError, parsed.error().message);
   const Change& c = *parsed;
@@ -78,8 +96,13 @@ Result<Stored> apply_again(pg::Connection& conn, const pg::Catalog& catalog, std
   if (!name.ok()) return name.error();
   if (auto applied = prepared.run(*name, deletion ? c.pk.dump() : c.row.dump()); !applied.ok())
     return applied.error();
-  auto gone = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint", {std::to_string(id)});
+  auto gone = conn.query(std::string("DELETE FROM tandem.quarantine d USING (SELECT q.id ") + kSameRow +
+                             ") r WHERE d.id = r.id RETURNING d.id::text",
+                         {sid});
   if (!gone.ok()) return gone.error();
+  for (const auto& r : *gone)
+    if (r[0] && *r[0] != sid) s.superseded.push_back(std::stoll(*r[0]));
+  std::sort(s.superseded.begin(), s.superseded.end());
   return s;
 }
 
@@ -108,8 +131,8 @@ Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string&
   return out;
 }
 
-Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
-                                            std::int64_t id) {
+Result<QuarantineAction> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
+                                           std::int64_t id) {
   if (auto s = conn.exec("BEGIN"); !s.ok()) return s.error();
   periodic::PreparedSet prepared(conn);
   auto done = apply_again(conn, catalog, id, prepared);
@@ -117,7 +140,7 @@ Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Cata
     auto committed = conn.exec("COMMIT");
     prepared.release();
     if (!committed.ok()) return committed.error();
-    return done->view;
+    return QuarantineAction{done->view, done->superseded};
   }
   (void)conn.exec("ROLLBACK");
   prepared.release();
@@ -133,12 +156,41 @@ Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Cata
   return still_fails(read_row(rows->front()).view, why);
 }
 
-Result<QuarantinedChange> discard_quarantined(pg::Connection& conn, std::int64_t id) {
+Result<QuarantineSweep> retry_all_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
+                                              const std::string& peer, std::size_t limit) {
+  // The newest change of each row, rows in the order their first change arrived.
+  auto ids = conn.query(
+      "SELECT max(id)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)"
+      " GROUP BY peer, change->>'schema', change->>'table', change->'pk' ORDER BY min(id) LIMIT $2::bigint",
+      {peer, std::to_string(limit)});
+  if (!ids.ok()) return ids.error();
+  QuarantineSweep out;
+  for (const auto& r : *ids) {
+    ++out.tried;
+    auto done = retry_quarantined(conn, catalog, std::stoll(r[0].value_or("0")));
+    if (done.ok()) {
+      ++out.applied;
+      out.superseded += done->superseded.size();
+    } else if (done.error().code == kQuarantineStillFails) {
+      ++out.still_failing;
+    } else if (done.error().code == kQuarantineRowChanged) {
+      ++out.row_changed;
+    } else if (done.error().code != kQuarantineUnknown && done.error().code != kQuarantineSuperseded) {
+      return done.error();  // gone, or overtaken by a newer one, meanwhile: nothing to do here
+    }
+  }
+  auto left = conn.scalar("SELECT count(*)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)", {peer});
+  if (!left.ok()) return left.error();
+  out.remaining = std::stoull(left->value_or("0"));
+  return out;
+}
+
+Result<QuarantineAction> discard_quarantined(pg::Connection& conn, std::int64_t id) {
   auto rows = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint RETURNING " + columns(),
                          {std::to_string(id)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return make_error(kQuarantineUnknown, "no quarantined change " + std::to_string(id), "id");
-  return read_row(rows->front()).view;
+  return QuarantineAction{read_row(rows->front()).view, {}};
 }
 
 }  // namespace tandem

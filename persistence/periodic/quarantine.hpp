@@ -6,7 +6,10 @@
 // so it also reaches the peers and every node ends with the same row), and only while
 // the row is still as it was when the change failed: a row changed since (by the
 // application or by a later change) is newer than the quarantined change, which then
-// could only bring back an older version; that retry is refused and says so.
+// could only bring back an older version; that retry is refused and says so. Of several
+// quarantined changes of one row from one peer only the newest can be retried (each
+// carries the whole row, so it holds the outcome of the older ones); when it applies,
+// the older ones are dropped with it.
 #pragma once
 
 #include <cstddef>
@@ -34,15 +37,23 @@ Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string&
                                         std::size_t limit);
 
 // Applies quarantined change `id` again, in its own transaction: deleted from the
-// quarantine when it applies; when it fails again its error, retries and retried_at are
-// updated and the error (kQuarantineStillFails) names the reason. kQuarantineUnknown when
-// there is no such change, kQuarantineRowChanged when the row is no longer as it was.
-// The change as it was applied on success.
-Result<QuarantinedChange> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
-                                            std::int64_t id);
+// quarantine when it applies, with the older quarantined changes of its row; when it
+// fails again its error, retries and retried_at are updated and the error
+// (kQuarantineStillFails) names the reason. kQuarantineUnknown when there is no such
+// change, kQuarantineRowChanged when the row is no longer as it was,
+// kQuarantineSuperseded when a newer change of the row is quarantined too.
+Result<QuarantineAction> retry_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
+                                           std::int64_t id);
+
+// Retries the newest quarantined change of each row (only `peer`'s when it is not
+// empty), oldest first, at most `limit` rows, each in its own transaction as
+// retry_quarantined does. Stops at the first error that is not the change's own (the
+// connection, a lock held past 5 s).
+Result<QuarantineSweep> retry_all_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
+                                              const std::string& peer, std::size_t limit);
 
 // Deletes quarantined change `id`; the change as it was (for the log). kQuarantineUnknown
 // when there is no such change.
-Result<QuarantinedChange> discard_quarantined(pg::Connection& conn, std::int64_t id);
+Result<QuarantineAction> discard_quarantined(pg::Connection& conn, std::int64_t id);
 
 }  // namespace tandem

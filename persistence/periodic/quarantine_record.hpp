@@ -35,11 +35,32 @@ struct QuarantineList {
 constexpr const char* kQuarantineUnknown = "quarantine_unknown";  // no such id
 constexpr const char* kQuarantineRowChanged = "quarantine_row_changed";
 constexpr const char* kQuarantineStillFails = "quarantine_still_fails";
+constexpr const char* kQuarantineSuperseded = "quarantine_superseded";  // a newer one of the row waits
+
+// What a retry or discard did: the change, and for a retry that applied, the older
+// quarantined changes of the same row it dropped (its row holds their rows' successor).
+struct QuarantineAction {
+  QuarantinedChange change;
+  std::vector<std::int64_t> superseded;
+};
+
+// What a retry of every quarantined change did (at most a request's worth of rows).
+struct QuarantineSweep {
+  std::uint64_t tried = 0;         // rows tried: the newest change of each
+  std::uint64_t applied = 0;
+  std::uint64_t superseded = 0;    // older changes of applied rows, dropped
+  std::uint64_t still_failing = 0;
+  std::uint64_t row_changed = 0;   // refused: the row changed here since
+  std::uint64_t remaining = 0;     // held afterwards, for the filter
+};
 
 // Between the actor that reads them and the node's API (snake_case keys).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantinedChange, id, peer, table, op, key, row,
                                                 origin, changed_at, error, quarantined_at, retries,
                                                 retried_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantineList, total, changes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantineAction, change, superseded)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QuarantineSweep, tried, applied, superseded,
+                                                still_failing, row_changed, remaining)
 
 }  // namespace tandem

@@ -160,6 +160,10 @@ TEST(Cli, PullSucceedsWithProgressLinesAndEveryReadingCommandWorks) {
     EXPECT_EQ(none.exit_code, 2) << dump(none);
     EXPECT_TRUE(has(none.err, "no quarantined change 999")) << dump(none);
   }
+  auto all = ctl(*n.b, {"periodic", "retry", "all"});
+  EXPECT_EQ(all.exit_code, 0) << dump(all);
+  EXPECT_EQ(all.out, "0 of 0 rows applied; 0 still failing, 0 refused because the row changed since (discard those); "
+                     "0 quarantined.\n") << dump(all);
 
   auto bad_token = ctl({"peers"}, "http://127.0.0.1:" + std::to_string(n.b->http_port()), "wrong-token");
   EXPECT_EQ(bad_token.exit_code, 2) << dump(bad_token);

@@ -56,7 +56,8 @@ TEST_F(PeriodicQuarantine, AChangeIsListedAndAppliesOnRetryOnceItsCauseIsGone) {
   b_.exec("ALTER TABLE items DROP CONSTRAINT qty_positive");
   auto applied = retry_quarantined(*b_.conn, b_.catalog, q.id);
   ASSERT_TRUE(applied.ok()) << applied.error().describe();
-  EXPECT_EQ(applied->id, q.id);
+  EXPECT_EQ(applied->change.id, q.id);
+  EXPECT_TRUE(applied->superseded.empty());
   EXPECT_EQ(b_.scalar("SELECT string_agg(id || ':' || qty, ',' ORDER BY id) FROM items"), "1:1,2:-1");
   EXPECT_EQ(held().total, 0u);
   // Written as b's own change, so it reaches the peers like an application's write.
@@ -91,8 +92,8 @@ TEST_F(PeriodicQuarantine, ARetryIsRefusedWhenTheRowChangedSinceAndTheChangeCanB
 
   auto gone = discard_quarantined(*b_.conn, id);
   ASSERT_TRUE(gone.ok()) << gone.error().describe();
-  EXPECT_EQ(gone->id, id);
-  EXPECT_EQ(gone->table, "public.items");
+  EXPECT_EQ(gone->change.id, id);
+  EXPECT_EQ(gone->change.table, "public.items");
   EXPECT_EQ(held().total, 0u);
   EXPECT_EQ(b_.scalar("SELECT name FROM items WHERE id = 2"), "written here");
   auto twice = discard_quarantined(*b_.conn, id);
@@ -137,6 +138,43 @@ TEST_F(PeriodicQuarantine, AFailedDeletionAppliesOnRetry) {
   auto applied = retry_quarantined(*b_.conn, b_.catalog, q.id);
   ASSERT_TRUE(applied.ok()) << applied.error().describe();
   EXPECT_EQ(count(b_, "SELECT count(*) FROM parent"), 0);
+}
+
+// Several quarantined changes of one row: only the newest can be retried (it carries the
+// whole row); when it applies, the older ones go with it. Retrying all does the same per
+// row, counts what happened, and leaves what still fails.
+TEST_F(PeriodicQuarantine, OnlyTheNewestChangeOfARowIsRetriedAndRetryingAllGoesRowByRow) {
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'x', 1), (2, 'y', 2), (3, 'z', 3)");
+  sync(a_, b_);
+  b_.exec("ALTER TABLE items ADD CONSTRAINT qty_small CHECK (qty < 100)");
+  a_.exec("UPDATE items SET qty = 500 WHERE id = 1");
+  a_.exec("UPDATE items SET qty = 600 WHERE id = 1");
+  a_.exec("UPDATE items SET qty = 700 WHERE id = 2");
+  a_.exec("UPDATE items SET qty = 800, name = 'big' WHERE id = 3");
+  EXPECT_EQ(sync(a_, b_).quarantined, 4u);
+  auto list = held();
+  ASSERT_EQ(list.total, 4u);
+  const std::int64_t older = list.changes[0].id, newer = list.changes[1].id;
+
+  b_.exec("ALTER TABLE items DROP CONSTRAINT qty_small; ALTER TABLE items ADD CONSTRAINT qty_small CHECK (qty < 750)");
+  auto refused = retry_quarantined(*b_.conn, b_.catalog, older);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kQuarantineSuperseded);
+  EXPECT_NE(refused.error().message.find("change " + std::to_string(newer)), std::string::npos)
+      << refused.error().message;
+
+  auto sweep = retry_all_quarantined(*b_.conn, b_.catalog, "a", 100);
+  ASSERT_TRUE(sweep.ok()) << sweep.error().describe();
+  EXPECT_EQ(sweep->tried, 3u);          // rows 1, 2 and 3
+  EXPECT_EQ(sweep->applied, 2u);        // row 1 (its newest, 600) and row 2
+  EXPECT_EQ(sweep->superseded, 1u);     // row 1's older change
+  EXPECT_EQ(sweep->still_failing, 1u);  // row 3: 800 is still too much here
+  EXPECT_EQ(sweep->row_changed, 0u);
+  EXPECT_EQ(sweep->remaining, 1u);
+  EXPECT_EQ(b_.scalar("SELECT string_agg(id || ':' || qty, ',' ORDER BY id) FROM items"), "1:600,2:700,3:3");
+  EXPECT_EQ(held().changes.at(0).retries, 1);
+  EXPECT_EQ(retry_all_quarantined(*b_.conn, b_.catalog, "b", 100)->tried, 0u);  // another peer's: none
 }
 
 // Schema version 1 had no local_row, retries or retried_at: the install adds them, and a

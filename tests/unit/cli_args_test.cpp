@@ -95,6 +95,8 @@ TEST(CliArgs, PeriodicVerbs) {
   EXPECT_EQ(retry.periodic_verb, "retry");
   EXPECT_EQ(retry.id, "17");
   EXPECT_EQ(parse_ok({"periodic", "discard", "3"}).id, "3");
+  EXPECT_EQ(parse_ok({"periodic", "retry", "all"}).id, "all");
+  EXPECT_NE(parse_error({"periodic", "discard", "all"}).find("\"all\" is not the id"), std::string::npos);
   EXPECT_NE(parse_error({"periodic", "retry"}).find("needs the id of a quarantined change"), std::string::npos);
   EXPECT_NE(parse_error({"periodic", "discard", "x1"}).find("\"x1\" is not the id"), std::string::npos);
   EXPECT_NE(parse_error({"periodic", "pause", "3"}).find("unexpected argument \"3\""), std::string::npos);

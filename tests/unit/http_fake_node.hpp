@@ -73,17 +73,22 @@ class FakeNode : public NodeApi {
       if ((peer.empty() || c.peer == peer) && out.changes.size() < limit) out.changes.push_back(c);
     return out;
   }
-  Result<QuarantinedChange> retry_quarantined(std::int64_t id, const std::string& who) override {
+  Result<QuarantineAction> retry_quarantined(std::int64_t id, const std::string& who) override {
     return act("retry", id, who);
   }
-  Result<QuarantinedChange> discard_quarantined(std::int64_t id, const std::string& who) override {
+  Result<QuarantineAction> discard_quarantined(std::int64_t id, const std::string& who) override {
     return act("discard", id, who);
   }
-  Result<QuarantinedChange> act(const std::string& verb, std::int64_t id, const std::string& who) {
+  Result<QuarantineAction> act(const std::string& verb, std::int64_t id, const std::string& who) {
     quarantine_acts.push_back(verb + " " + std::to_string(id) + " | " + who);
     for (const auto& c : quarantine.changes)
-      if (c.id == id) return c;
+      if (c.id == id) return QuarantineAction{c, verb == "retry" ? std::vector<std::int64_t>{id - 1} : std::vector<std::int64_t>{}};
     return quarantine_error;
+  }
+  QuarantineSweep sweep{4, 2, 1, 1, 1, 2};
+  Result<QuarantineSweep> retry_all_quarantined(const std::string& peer, const std::string& who) override {
+    quarantine_acts.push_back("retry all " + peer + " | " + who);
+    return sweep;
   }
   Status set_periodic_paused(bool pause) override {
     paused.push_back(pause);

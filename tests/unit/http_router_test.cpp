@@ -180,6 +180,7 @@ TEST_F(ApiRoutes, QuarantineListsChangesAndRetriesOrDiscardsOne) {
   ASSERT_EQ(retried.status, 200) << retried.body;
   EXPECT_EQ(body(retried)["message"], "applied");
   EXPECT_EQ(body(retried)["change"]["table"], "public.items");
+  EXPECT_EQ(body(retried)["superseded"], json::array({6})) << "the older changes of the row it dropped";
   auto discarded = call("POST", "/api/admin/sync/periodic/quarantine/8/discard", "{}");
   ASSERT_EQ(discarded.status, 200) << discarded.body;
   EXPECT_EQ(body(discarded)["message"], "discarded");
@@ -190,7 +191,7 @@ TEST_F(ApiRoutes, QuarantineListsChangesAndRetriesOrDiscardsOne) {
   auto unknown = call("POST", "/api/admin/sync/periodic/quarantine/9/retry");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(body(unknown)["field"], "id");
-  for (const char* code : {kQuarantineRowChanged, kQuarantineStillFails, "pg_conflict"}) {
+  for (const char* code : {kQuarantineRowChanged, kQuarantineStillFails, kQuarantineSuperseded, "pg_conflict"}) {
     node.quarantine_error = make_error(code, "the row has changed on this node");
     auto refused = call("POST", "/api/admin/sync/periodic/quarantine/9/retry");
     EXPECT_EQ(refused.status, 409) << code;
@@ -206,6 +207,18 @@ TEST_F(ApiRoutes, QuarantineListsChangesAndRetriesOrDiscardsOne) {
   }
   EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/7/retry", R"({"force":true})").status, 400);
   EXPECT_EQ(node.quarantine_acts.size(), acts) << "a refused request reaches no change";
+
+  auto all = call("POST", "/api/admin/sync/periodic/quarantine/retry-all", "", "Bearer long-random-string", {{"peer", "b"}});
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(body(all), json({{"success", true}, {"tried", 4}, {"applied", 2}, {"superseded", 1},
+                             {"stillFailing", 1}, {"rowChanged", 1}, {"remaining", 2}}));
+  EXPECT_EQ(node.quarantine_acts.back(), "retry all b | requested through the API from 127.0.0.1:1");
+  EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/retry-all", "", "Bearer long-random-string",
+                 {{"peer", "zz"}}).status, 404);
+  EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/retry-all", "", "Bearer long-random-string",
+                 {{"limit", "5"}}).status, 400);
+  EXPECT_EQ(call("POST", "/api/admin/sync/periodic/quarantine/retry-all").status, 200);
+  EXPECT_EQ(node.quarantine_acts.back(), "retry all  | requested through the API from 127.0.0.1:1") << "every peer's";
 }
 
 TEST_F(ApiRoutes, MutatingRoutesWithoutFieldsTakeAnEmptyBodyAndRefuseKeys) {

@@ -1,7 +1,8 @@
 // Two of a's product changes broke a constraint only b has (the C++ side set it up), so
 // b quarantined them. b's Periodic Sync page lists them on a's card with the reason; a
-// retry while the cause is still there is refused and the card says why; a discard asks
-// first, then the change is gone from the node. The list fits a phone's width.
+// retry while the cause is still there is refused and the card says why, as is "Retry
+// all"; a discard asks first, then the change is gone from the node. The list fits a
+// phone's width.
 
 import { nodes, openPeriodic, text, until, check, screenshot, api, assertNoHorizontalScroll, PHONE } from '../lib/driver.mjs';
 
@@ -26,6 +27,13 @@ export async function run(browser, say) {
   check(/Retry did not go through: .*still fails/.test(refused), `the retry's refusal: ${refused}`);
   await until(async () => (await text(page, firstItem)).includes('retried 1 time'), 'the retry counted');
   await screenshot(page, 'periodic-quarantine');
+
+  // Retry all: the cause still stands, so both rows are tried and both still fail.
+  await page.click(`${card} button.retry-all`);
+  await until(async () => /Retried 2 rows from Server A/.test(await text(page, '.page [role="status"]')), 'the retry-all summary');
+  const summary = await text(page, '.page [role="status"]');
+  check(summary.includes('0 applied, 2 still failing, 0 refused'), `what retry all did: ${summary}`);
+  await until(async () => (await text(page, firstItem)).includes('retried 2 times'), 'both retries counted');
 
   const secondItem = `${items}[data-quarantined="${second.id}"]`;
   await page.click(`${secondItem} button[data-discard]`);

@@ -71,7 +71,7 @@ function peerCard(p, conflicts, held, quarantine) {
       h('strong', { class: 'block' }, `Held up by another transaction: ${p.blockedBy}.`),
       h('span', { class: 'block' }, 'Changes from this peer wait until that transaction ends (commit or roll it back in the application, or pg_terminate_backend with the process number).')) : null,
     problem ? h('p', { class: 'alert failed' }, String(problem)) : null,
-    quarantine(held),
+    quarantine(id, held),
     conflictList(conflicts.filter((c) => c.remote?.origin === id).slice(0, CONFLICTS_SHOWN)));
 }
 
@@ -88,6 +88,19 @@ export function createPeriodicPage() {
   let shown = null;    // the last answer rendered: an unchanged one is not re-rendered
   let paused = false;  // every peer paused by the admin
   const notes = new Map();  // quarantined change id -> why its last retry or discard did not go through
+
+  // Every row's newest quarantined change from `peer`, retried; the page says what happened.
+  async function retryAll(peer) {
+    const a = await post(`/api/admin/sync/periodic/quarantine/retry-all?peer=${encodeURIComponent(peer)}`);
+    if (a.status === 401) return;
+    const d = a.data || {};
+    setText(message, a.ok
+      ? `Retried ${d.tried} rows from ${nodeName(peer)}: ${d.applied} applied, ${d.stillFailing} still failing, ` +
+        `${d.rowChanged} refused because the row changed since; ${d.remaining} quarantined.`
+      : `Could not retry: ${a.error}`);
+    shown = null;
+    load();
+  }
 
   async function onQuarantined(change, verb) {
     if (verb === 'discard' && !(await confirmDialog({
@@ -106,7 +119,8 @@ export function createPeriodicPage() {
     shown = null;
     load();
   }
-  const quarantine = (held) => quarantineList(held, notes, onQuarantined);
+  const quarantine = (peer, held) => quarantineList(held, notes,
+    (change, verb) => (verb === 'retry-all' ? retryAll(peer) : onQuarantined(change, verb)));
 
   async function act() {
     const action = paused ? 'resume' : 'pause';

@@ -2,8 +2,9 @@
 // /api/admin/sync/periodic/quarantine?peer=…), listed on the peer's card of the Periodic
 // Sync page: which row, what failed and why, and two buttons. Retry applies the change
 // again (refused while the cause is still there, or when the row has changed since);
-// Discard drops it after a confirmation. The page does the requests (periodic.js), so
-// that what a button said survives the page's refreshes.
+// Discard drops it after a confirmation. "Retry all" retries every row's newest change
+// (after fixing a cause many share). The page does the requests (periodic.js), so that
+// what a button said survives the page's refreshes.
 
 import { h } from './dom.js';
 import { nodeName } from './store.js';
@@ -41,13 +42,16 @@ function item(c, note, act) {
 }
 
 // `held`: {total, changes}; `notes`: change id -> what its last retry or discard said;
-// `act(change, 'retry' | 'discard')`. Nothing when none is held.
+// `act(change, 'retry' | 'discard')`, and `act(null, 'retry-all')`. Nothing when none is held.
 export function quarantineList(held, notes, act) {
   const changes = Array.isArray(held?.changes) ? held.changes : [];
   if (!changes.length) return null;
   const total = Number(held.total) || changes.length;
+  const all = total > 1
+    ? h('button', { type: 'button', class: 'small retry-all', onclick: () => act(null, 'retry-all') }, 'Retry all')
+    : null;
   return h('div', { class: 'quarantine' },
-    h('h3', {}, `Quarantined changes (${total})`),
+    h('div', { class: 'quarantine-head' }, h('h3', {}, `Quarantined changes (${total})`), all),
     h('p', { class: 'muted small' }, 'These changes from the peer failed to apply on this server. Remove the cause ' +
       'the error names, then retry; discard a change that no longer matters. A retry is refused once the row ' +
       'has changed here, since the change is then older than the row.'),
