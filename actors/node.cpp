@@ -231,6 +231,9 @@ class NodeImpl final : public Node {
                 log::warn("node") << "periodic status: " << sys_->render(e);
               });
     }
+    // What waits for an admin, from tandem.quarantine (the counter above restarts with the daemon).
+    for (auto& s : out)
+      if (auto held = periodic_quarantine(s.peer, 1); held.ok()) s.quarantine_held = held->total;
     return out;
   }
 

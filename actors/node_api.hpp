@@ -72,7 +72,8 @@ struct PeriodicStatus {
   std::optional<std::uint64_t> pending;  // this node's changes the peer has not fetched
   std::uint64_t applied = 0;
   std::uint64_t conflicts = 0;
-  std::uint64_t quarantined = 0;
+  std::uint64_t quarantined = 0;                 // since the daemon started
+  std::optional<std::uint64_t> quarantine_held;  // held now, waiting for an admin (unknown: unset)
   std::string blocked_by;  // what an apply waiting for another transaction's lock waits for
   std::string last_error;
 };

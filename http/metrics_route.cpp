@@ -88,6 +88,13 @@ std::string render_metrics(const std::vector<SessionView>& sessions,
   for (const auto& p : periodic) o << "tandem_periodic_applied_total{peer=\"" << label(p.peer) << "\"} " << p.applied << '\n';
   header(o, "tandem_periodic_conflicts_total", "counter", "Conflicts resolved since start.");
   for (const auto& p : periodic) o << "tandem_periodic_conflicts_total{peer=\"" << label(p.peer) << "\"} " << p.conflicts << '\n';
+  header(o, "tandem_periodic_quarantined_total", "counter", "Peer changes that failed to apply here, since start.");
+  for (const auto& p : periodic)
+    o << "tandem_periodic_quarantined_total{peer=\"" << label(p.peer) << "\"} " << p.quarantined << '\n';
+  header(o, "tandem_periodic_quarantine_held", "gauge", "Quarantined changes waiting for an admin (retry or discard).");
+  for (const auto& p : periodic)
+    if (p.quarantine_held)
+      o << "tandem_periodic_quarantine_held{peer=\"" << label(p.peer) << "\"} " << *p.quarantine_held << '\n';
   return o.str();
 }
 

@@ -168,6 +168,7 @@ void add_periodic_routes(Router& router, NodeApi& node, const Config& config) {
                      {"applied", p.applied},
                      {"conflicts", p.conflicts},
                      {"quarantined", p.quarantined},
+                     {"quarantineHeld", p.quarantine_held ? json(*p.quarantine_held) : json(nullptr)},
                      {"blockedBy", p.blocked_by.empty() ? json(nullptr) : json(p.blocked_by)},
                      {"lastError", p.last_error.empty() ? json(nullptr) : json(p.last_error)}});
     return Response::json(200, {{"peers", out}});

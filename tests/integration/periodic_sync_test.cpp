@@ -159,6 +159,8 @@ TEST_F(PeriodicSync, AQuarantinedChangeIsShownThenRetriedOrDiscardedThroughTheAp
   EXPECT_EQ(first["row"].value("price", ""), "25000.00") << first.dump();
   EXPECT_NE(first.value("error", "").find("price_cap"), std::string::npos) << first.dump();
   EXPECT_GE(periodic(*n_->b).value("quarantined", 0), 2);
+  EXPECT_EQ(periodic(*n_->b).value("quarantineHeld", -1), 2);
+  EXPECT_NE(n_->b->get("/metrics").body.find("tandem_periodic_quarantine_held{peer=\"a\"} 2"), std::string::npos);
   const std::string id5 = std::to_string(first.value("id", 0));
   const std::string id6 = std::to_string(held["changes"][1].value("id", 0));
 

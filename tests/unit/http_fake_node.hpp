@@ -54,6 +54,8 @@ class FakeNode : public NodeApi {
     p.peer = "b";
     p.name = "Server B";
     p.state = "idle";
+    p.quarantined = 3;
+    p.quarantine_held = 2;
     return std::vector<PeriodicStatus>{p};
   }
   std::vector<ConflictRecord> conflicts;

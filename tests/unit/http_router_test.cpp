@@ -90,9 +90,13 @@ TEST_F(ApiRoutes, EveryReadRouteAnswersItsShape) {
   auto periodic = call("GET", "/api/admin/sync/periodic");
   ASSERT_EQ(periodic.status, 200);
   EXPECT_EQ(body(periodic)["peers"][0]["peer"], "b");
+  EXPECT_EQ(body(periodic)["peers"][0]["quarantined"], 3);
+  EXPECT_EQ(body(periodic)["peers"][0]["quarantineHeld"], 2);
   auto metrics = call("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("# TYPE"), std::string::npos);
+  EXPECT_NE(metrics.body.find("tandem_periodic_quarantined_total{peer=\"b\"} 3\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("tandem_periodic_quarantine_held{peer=\"b\"} 2\n"), std::string::npos) << metrics.body;
   auto health = call("GET", "/healthz", "", "");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(call("GET", "/", "", "").status, 200);  // the panel needs no token
