@@ -42,6 +42,13 @@ Stored read_row(const pg::Row& r) {
   return s;
 }
 
+// How many are held, for `peer` ("" for every peer).
+Result<std::uint64_t> count_quarantined(pg::Connection& conn, const std::string& peer) {
+  auto n = conn.scalar("SELECT count(*)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)", {peer});
+  if (!n.ok()) return n.error();
+  return std::stoull(n->value_or("0"));
+}
+
 Error still_fails(const QuarantinedChange& c, std::string why) {
   if (why.rfind("ERROR:  ", 0) == 0) why.erase(0, 8);
   return make_error(kQuarantineStillFails, "change " + std::to_string(c.id) + " on " + c.table +
@@ -123,10 +130,10 @@ Result<QuarantineList> list_quarantined(pg::Connection& conn, const std::string&
                              " FROM tandem.quarantine WHERE ($1 = '' OR peer = $1) ORDER BY id LIMIT $2::bigint",
                          {peer, std::to_string(limit)});
   if (!rows.ok()) return rows.error();
-  auto total = conn.scalar("SELECT count(*)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)", {peer});
+  auto total = count_quarantined(conn, peer);
   if (!total.ok()) return total.error();
   QuarantineList out;
-  out.total = std::stoull(total->value_or("0"));
+  out.total = *total;
   for (const auto& r : *rows) out.changes.push_back(read_row(r).view);
   return out;
 }
@@ -146,6 +153,9 @@ Result<QuarantineAction> retry_quarantined(pg::Connection& conn, const pg::Catal
   prepared.release();
   // Only the change's own failure is kept with it; a lost lock or connection says
   // nothing about the change.
+  if (done.error().code == pg::kConflict)
+    return make_error(pg::kConflict, "change " + std::to_string(id) + " was not retried: " + done.error().message +
+                                         " (another transaction holds its row for more than 5 s; try again once it ends)");
   if (done.error().code != pg::kError) return done.error();
   const std::string why = done.error().message;
   auto rows = conn.query("UPDATE tandem.quarantine SET error = $2, retries = retries + 1, retried_at = now()"
@@ -176,12 +186,12 @@ Result<QuarantineSweep> retry_all_quarantined(pg::Connection& conn, const pg::Ca
     } else if (done.error().code == kQuarantineRowChanged) {
       ++out.row_changed;
     } else if (done.error().code != kQuarantineUnknown && done.error().code != kQuarantineSuperseded) {
-      return done.error();  // gone, or overtaken by a newer one, meanwhile: nothing to do here
-    }
+      return done.error();  // the connection, or a row locked too long: not the change's fault
+    }  // else gone, or overtaken by a newer change of its row, meanwhile: nothing to do
   }
-  auto left = conn.scalar("SELECT count(*)::text FROM tandem.quarantine WHERE ($1 = '' OR peer = $1)", {peer});
+  auto left = count_quarantined(conn, peer);
   if (!left.ok()) return left.error();
-  out.remaining = std::stoull(left->value_or("0"));
+  out.remaining = *left;
   return out;
 }
 

@@ -2,6 +2,8 @@
 // is kept with the row as it found it, listed, and retried or discarded by an admin.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "persistence/periodic/quarantine.hpp"
 #include "tests/integration/periodic_feed_fixture.hpp"
 
@@ -175,6 +177,36 @@ TEST_F(PeriodicQuarantine, OnlyTheNewestChangeOfARowIsRetriedAndRetryingAllGoesR
   EXPECT_EQ(b_.scalar("SELECT string_agg(id || ':' || qty, ',' ORDER BY id) FROM items"), "1:600,2:700,3:3");
   EXPECT_EQ(held().changes.at(0).retries, 1);
   EXPECT_EQ(retry_all_quarantined(*b_.conn, b_.catalog, "b", 100)->tried, 0u);  // another peer's: none
+}
+
+// An application transaction holding the row: the retry waits 5 s at most, then says so,
+// and the change stays as it was (a lock says nothing about the change).
+TEST_F(PeriodicQuarantine, ARetryWaitsForALockedRowFiveSecondsAtMostAndSaysSo) {
+  start(kItems);
+  a_.exec("INSERT INTO items VALUES (1, 'x', 1)");
+  sync(a_, b_);
+  b_.exec("ALTER TABLE items ADD CONSTRAINT qty_small CHECK (qty < 100)");
+  a_.exec("UPDATE items SET qty = 500 WHERE id = 1");
+  EXPECT_EQ(sync(a_, b_).quarantined, 1u);
+  const std::int64_t id = held().changes.at(0).id;
+  b_.exec("ALTER TABLE items DROP CONSTRAINT qty_small");
+  auto app = pg::Connection::open(b_.db->conninfo());
+  ASSERT_TRUE(app.ok());
+  ASSERT_TRUE(app->exec("BEGIN; SELECT * FROM items WHERE id = 1 FOR UPDATE").ok());
+  auto started = std::chrono::steady_clock::now();
+  auto locked = retry_quarantined(*b_.conn, b_.catalog, id);
+  auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.error().code, pg::kConflict);
+  EXPECT_NE(locked.error().message.find("another transaction holds its row"), std::string::npos)
+      << locked.error().message;
+  EXPECT_GE(waited, std::chrono::seconds(4));
+  EXPECT_LT(waited, std::chrono::seconds(30));
+  EXPECT_EQ(held().changes.at(0).retries, 0);
+  ASSERT_TRUE(app->exec("ROLLBACK").ok());
+  auto applied = retry_quarantined(*b_.conn, b_.catalog, id);
+  ASSERT_TRUE(applied.ok()) << applied.error().describe();
+  EXPECT_EQ(b_.scalar("SELECT qty FROM items WHERE id = 1"), "500");
 }
 
 // Schema version 1 had no local_row, retries or retried_at: the install adds them, and a
