@@ -17,6 +17,7 @@
 #include "persistence/dataplane/restore.hpp"
 #include "persistence/dataplane/session_settings.hpp"
 #include "persistence/periodic/change_feed.hpp"
+#include "persistence/periodic/quarantine.hpp"
 #include "persistence/spool/spool.hpp"
 
 namespace tandem {
@@ -140,7 +141,15 @@ Result<std::string> run_task(const NodeContext& ctx, const WorkerOrder& o, const
         // The change server may not have installed capture yet (its first tries can
         // fall inside this very restore): the cursor's table must exist all the same.
         if (auto st = ensure_change_schema(c, ctx.node_id()); !st.ok()) return st;
-        return set_cursor_after_full_sync(c, s.source, manifest->change_log_snapshot);
+        if (auto st = set_cursor_after_full_sync(c, s.source, manifest->change_log_snapshot); !st.ok()) return st;
+        // The source's quarantined changes this snapshot holds are written now as it has them.
+        auto dropped = drop_quarantined_in_snapshot(c, s.source, manifest->change_log_snapshot,
+                                                    s.options.mode == SyncMode::mirror);
+        if (!dropped.ok()) return Status(dropped.error());
+        if (*dropped > 0)
+          log::info("periodic") << s.id << ": dropped " << *dropped << " quarantined change(s) from " << s.source
+                                << ": the full sync's snapshot holds their rows";
+        return ok_status();
       };
     auto stats = run_restore(req, *manifest, *plan, *spool, progress, *o.cancel);
     if (!stats.ok()) return stats.error();

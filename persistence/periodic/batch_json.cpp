@@ -36,7 +36,8 @@ Result<Change> change_from_json(const nlohmann::json& j, const std::string& fiel
     return it == j.end() ? nullptr : &*it;
   };
   const auto *id = get("id"), *schema = get("schema"), *table = get("table"), *op = get("op"),
-             *pk = get("pk"), *row = get("row"), *origin = get("origin"), *at = get("changed_at");
+             *pk = get("pk"), *row = get("row"), *origin = get("origin"), *at = get("changed_at"),
+             *txid = get("txid");
   if (!id || !id->is_number_integer()) return bad("missing integer", field + ".id");
   if (!schema || !schema->is_string()) return bad("missing string", field + ".schema");
   if (!table || !table->is_string()) return bad("missing string", field + ".table");
@@ -46,6 +47,7 @@ Result<Change> change_from_json(const nlohmann::json& j, const std::string& fiel
   if (!pk || !pk->is_object() || pk->empty()) return bad("pk must be a non-empty object", field + ".pk");
   if (!origin || !origin->is_string()) return bad("missing string", field + ".origin");
   if (!at || !at->is_number_integer()) return bad("missing integer", field + ".changed_at");
+  if (txid && !txid->is_number_integer()) return bad("must be an integer", field + ".txid");
   c.id = id->get<std::int64_t>();
   c.schema = schema->get<std::string>();
   c.table = table->get<std::string>();
@@ -55,13 +57,16 @@ Result<Change> change_from_json(const nlohmann::json& j, const std::string& fiel
   if (c.op != 'D' && !c.row.is_object()) return bad("row must be an object for I and U", field + ".row");
   c.origin = origin->get<std::string>();
   c.changed_at = at->get<std::int64_t>();
+  c.txid = txid ? txid->get<std::int64_t>() : 0;  // absent from older nodes' batches
   return c;
 }
 
 nlohmann::json change_to_json(const Change& c) {
-  return {{"id", c.id},         {"schema", c.schema}, {"table", c.table},
-          {"op", std::string(1, c.op)}, {"pk", c.pk}, {"row", c.row},
-          {"origin", c.origin}, {"changed_at", c.changed_at}};
+  nlohmann::json j = {{"id", c.id},         {"schema", c.schema}, {"table", c.table},
+                      {"op", std::string(1, c.op)}, {"pk", c.pk}, {"row", c.row},
+                      {"origin", c.origin}, {"changed_at", c.changed_at}};
+  if (c.txid != 0) j["txid"] = c.txid;
+  return j;
 }
 
 nlohmann::json batch_to_json(const ChangeBatch& b) {

@@ -185,6 +185,14 @@ class BatchApply {
                             << st.change->schema << "." << st.change->table << " quarantined: " << st.error;
       if (auto q = quarantine_change(conn_, peer_, *st.change, st.error, st.local_row); !q.ok()) return q;
     }
+    std::vector<const Change*> applied;
+    for (const auto& st : steps_)
+      if (st.error.empty()) applied.push_back(st.change);
+    auto dropped = drop_quarantined_before(conn_, peer_, applied);
+    if (!dropped.ok()) return dropped.error();
+    if (*dropped > 0)
+      log::info("periodic") << "dropped " << *dropped << " quarantined change(s) from " << peer_
+                            << ": a newer change of the same row applied";
     for (const auto& c : conflicts_) {
       ++stats_.conflicts;
       const Change& ch = *c.change;

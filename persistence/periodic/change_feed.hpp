@@ -58,6 +58,8 @@ struct Change {
   nlohmann::json row;      // the new row (I, U); null for D
   std::string origin;      // the node where the change was made
   std::int64_t changed_at = 0;  // ms since epoch (clock_timestamp() at the change)
+  std::int64_t txid = 0;        // the origin's transaction (0: not sent, by an older node),
+                                // to tell whether a full sync's snapshot holds the change
 };
 
 struct ChangeBatch {

@@ -22,7 +22,7 @@ Result<std::vector<Change>> read_page(pg::Connection& conn, const std::string& p
   std::string sql =
       "SELECT id::text, table_schema, table_name, op::text, pk::text, row_data::text, origin, " +
       periodic::epoch_ms_expr("changed_at") +
-      "::text FROM tandem.change_log c WHERE c.id > $2::bigint AND NOT c.superseded"
+      "::text, txid::text FROM tandem.change_log c WHERE c.id > $2::bigint AND NOT c.superseded"
       " AND c.txid < txid_snapshot_xmax($1::txid_snapshot)"
       " AND txid_visible_in_snapshot(c.txid, $1::txid_snapshot)";
   pg::Params params{window, std::to_string(last_id), std::to_string(limit)};
@@ -47,6 +47,7 @@ Result<std::vector<Change>> read_page(pg::Connection& conn, const std::string& p
       c.row = r[5] ? nlohmann::json::parse(*r[5]) : nlohmann::json();
       c.origin = *r[6];
       c.changed_at = std::stoll(*r[7]);
+      c.txid = std::stoll(*r[8]);
       out.push_back(std::move(c));
     }
   } catch (const std::exception& e) {

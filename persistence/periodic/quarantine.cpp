@@ -195,6 +195,35 @@ Result<QuarantineSweep> retry_all_quarantined(pg::Connection& conn, const pg::Ca
   return out;
 }
 
+Result<std::uint64_t> drop_quarantined_in_snapshot(pg::Connection& conn, const std::string& peer,
+                                                   const std::string& snapshot, bool mirror) {
+  auto n = conn.scalar(
+      "WITH d AS (DELETE FROM tandem.quarantine WHERE peer = $1 AND change ? 'txid'"
+      " AND txid_visible_in_snapshot((change->>'txid')::bigint, $2::txid_snapshot)"
+      " AND ($3::boolean OR change->>'op' <> 'D') RETURNING 1) SELECT count(*)::text FROM d",
+      {peer, snapshot, mirror ? "true" : "false"});
+  if (!n.ok()) return n.error();
+  return std::stoull(n->value_or("0"));
+}
+
+Result<std::uint64_t> drop_quarantined_before(pg::Connection& conn, const std::string& peer,
+                                              const std::vector<const Change*>& applied) {
+  // Nothing quarantined from this peer is the common case: one cheap look per batch.
+  auto any = conn.scalar("SELECT EXISTS (SELECT 1 FROM tandem.quarantine WHERE peer = $1)::text", {peer});
+  if (!any.ok()) return any.error();
+  if (any->value_or("false") != "true" || applied.empty()) return std::uint64_t{0};
+  nlohmann::json keys = nlohmann::json::array();
+  for (const Change* c : applied) keys.push_back({c->schema, c->table, c->pk, c->id});
+  auto n = conn.scalar(
+      "WITH d AS (DELETE FROM tandem.quarantine q USING jsonb_array_elements($2::jsonb) k"
+      " WHERE q.peer = $1 AND q.change->>'schema' = k->>0 AND q.change->>'table' = k->>1"
+      " AND q.change->'pk' = k->2 AND (q.change->>'id')::bigint < (k->>3)::bigint RETURNING 1)"
+      " SELECT count(*)::text FROM d",
+      {peer, keys.dump()});
+  if (!n.ok()) return n.error();
+  return std::stoull(n->value_or("0"));
+}
+
 Result<QuarantineAction> discard_quarantined(pg::Connection& conn, std::int64_t id) {
   auto rows = conn.query("DELETE FROM tandem.quarantine WHERE id = $1::bigint RETURNING " + columns(),
                          {std::to_string(id)});

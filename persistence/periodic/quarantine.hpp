@@ -52,6 +52,23 @@ Result<QuarantineAction> retry_quarantined(pg::Connection& conn, const pg::Catal
 Result<QuarantineSweep> retry_all_quarantined(pg::Connection& conn, const pg::Catalog& catalog,
                                               const std::string& peer, std::size_t limit);
 
+// A full sync from `peer` whose backup read `snapshot` (the change log's txid snapshot)
+// is committing in the caller's transaction: the quarantined changes from `peer` that
+// snapshot holds are dropped, since the sync wrote their rows as the snapshot has them,
+// which is that change or a later state. Deletions only in `mirror` mode (a merge keeps
+// rows the source no longer has). Changes from nodes that did not send their
+// transaction are kept. How many were dropped.
+Result<std::uint64_t> drop_quarantined_in_snapshot(pg::Connection& conn, const std::string& peer,
+                                                   const std::string& snapshot, bool mirror);
+
+// A change of a row from `peer` applied: the quarantined changes of that row from `peer`
+// older than it (smaller change id on the origin) are dropped, since the row now holds
+// their successor (a retry of one of them could only bring back an older version, even
+// where the newer change left the row as it was before). `applied`: the applied changes,
+// in the caller's (apply) transaction. How many were dropped.
+Result<std::uint64_t> drop_quarantined_before(pg::Connection& conn, const std::string& peer,
+                                              const std::vector<const Change*>& applied);
+
 // Deletes quarantined change `id`; the change as it was (for the log). kQuarantineUnknown
 // when there is no such change.
 Result<QuarantineAction> discard_quarantined(pg::Connection& conn, std::int64_t id);

@@ -184,6 +184,23 @@ TEST_F(PeriodicSync, AQuarantinedChangeIsShownThenRetriedOrDiscardedThroughTheAp
   EXPECT_TRUE(converged(seconds(20))) << n_->b->log();
 }
 
+// A full sync from the peer writes its snapshot's rows; the quarantined changes from that
+// peer which the snapshot holds are dropped in the same commit (nothing left to retry).
+TEST_F(PeriodicSync, AFullSyncFromThePeerDropsTheQuarantinedChangesItsSnapshotHolds) {
+  start_nodes();
+  n_->db_b.exec("ALTER TABLE products ADD CONSTRAINT price_cap CHECK (price < 10000)");
+  n_->db_a.exec("UPDATE products SET price = 25000 WHERE id = 5");
+  ASSERT_TRUE(wait_until([&] { return n_->db_b.scalar("SELECT count(*) FROM tandem.quarantine") == "1"; },
+                         seconds(20), milliseconds(200))) << n_->b->log();
+  n_->db_b.exec("ALTER TABLE products DROP CONSTRAINT price_cap");
+  auto id = n_->b->start_full_sync("pull", "a").json().value("sessionId", "");
+  ASSERT_EQ(n_->b->wait_finished(id).value("state", ""), "succeeded") << n_->b->log();
+  EXPECT_EQ(n_->db_b.scalar("SELECT count(*) FROM tandem.quarantine"), "0");
+  EXPECT_EQ(n_->db_b.scalar("SELECT price FROM products WHERE id = 5"), "25000.00");
+  EXPECT_NE(n_->b->log().find(id + ": dropped 1 quarantined change(s) from a: the full sync's snapshot holds their rows"),
+            std::string::npos) << n_->b->log();
+}
+
 // A key that holds a timestamptz and a bytea, written by applications whose sessions
 // print them differently (time zone, bytea_output): both mean the same row, so the
 // conflict must be seen (were the keys compared as each session prints them, each node
