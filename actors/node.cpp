@@ -231,9 +231,12 @@ class NodeImpl final : public Node {
                 log::warn("node") << "periodic status: " << sys_->render(e);
               });
     }
-    // What waits for an admin, from tandem.quarantine (the counter above restarts with the daemon).
+    // What waits for an admin, from tandem.quarantine (the counter above restarts with the
+    // daemon). Not asked when the change server could not say what is pending: its
+    // database is away, and asking again would only make this status wait.
     for (auto& s : out)
-      if (auto held = periodic_quarantine(s.peer, 1); held.ok()) s.quarantine_held = held->total;
+      if (s.pending)
+        if (auto held = periodic_quarantine(s.peer, 1); held.ok()) s.quarantine_held = held->total;
     return out;
   }
 

@@ -25,11 +25,17 @@ export function changeText(c) {
   return `${c.table} (${keyText(c.key)}): ${OPS[c.op] ?? c.op} from ${nodeName(c.origin ?? c.peer)}`;
 }
 
+// Runs `work` with `buttons` disabled, so a second click cannot send the request twice.
+async function busy(buttons, work) {
+  for (const b of buttons) b.disabled = true;
+  try { await work(); } finally { for (const b of buttons) b.disabled = false; }
+}
+
 function item(c, note, act) {
   const retry = h('button', { type: 'button', class: 'small', dataset: { retry: String(c.id) },
-    'aria-label': `Retry ${changeText(c)}`, onclick: () => act(c, 'retry') }, 'Retry');
+    'aria-label': `Retry ${changeText(c)}`, onclick: () => busy([retry, discard], () => act(c, 'retry')) }, 'Retry');
   const discard = h('button', { type: 'button', class: 'small danger', dataset: { discard: String(c.id) },
-    'aria-label': `Discard ${changeText(c)}`, onclick: () => act(c, 'discard') }, 'Discard');
+    'aria-label': `Discard ${changeText(c)}`, onclick: () => busy([retry, discard], () => act(c, 'discard')) }, 'Discard');
   const when = `quarantined ${ago(c.quarantinedAt)}${c.retries ? `, retried ${c.retries} ${c.retries === 1 ? 'time' : 'times'}` : ''}`;
   const [error, detail] = errorLines(c.error);
   return h('li', { dataset: { quarantined: String(c.id) } },
@@ -48,7 +54,7 @@ export function quarantineList(held, notes, act) {
   if (!changes.length) return null;
   const total = Number(held.total) || changes.length;
   const all = total > 1
-    ? h('button', { type: 'button', class: 'small retry-all', onclick: () => act(null, 'retry-all') }, 'Retry all')
+    ? h('button', { type: 'button', class: 'small retry-all', onclick: () => busy([all], () => act(null, 'retry-all')) }, 'Retry all')
     : null;
   return h('div', { class: 'quarantine' },
     h('div', { class: 'quarantine-head' }, h('h3', {}, `Quarantined changes (${total})`), all),
